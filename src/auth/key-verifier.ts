@@ -1,0 +1,147 @@
+/**
+ * Digest → key record, with no storage read for a key seen before.
+ *
+ * Positive and negative ("unknown digest") results are cached in bounded LRUs.
+ * Revocation never fails open: a cached answer is trusted while the change feed
+ * is healthy, or for at most `staleMs` after it was last confirmed from the
+ * database; past that the record is read again, and when that read fails the
+ * request gets 503 rather than an answer that might be stale.
+ */
+import type { KeyRecord } from '../core/access.js';
+import type { Clock } from '../core/clock.js';
+import { ApiError } from '../core/problems.js';
+
+export interface FeedHealth {
+  healthy(now: number): boolean;
+}
+
+interface Entry {
+  record: KeyRecord | null;
+  confirmedAt: number;
+}
+
+export interface VerifierOptions {
+  maxKnown?: number;
+  maxUnknown?: number;
+  /** How long a cached answer may be trusted without a healthy feed. */
+  staleMs?: number;
+  /** Safety net: even with a healthy feed, re-read a record this old. */
+  maxAgeMs?: number;
+}
+
+export interface VerifierStats {
+  hits: number;
+  misses: number;
+  lookups: number;
+}
+
+export class KeyVerifier {
+  private readonly known = new Map<string, Entry>();
+  private readonly unknown = new Map<string, Entry>();
+  private readonly digestsByKey = new Map<string, Set<string>>();
+  private readonly inFlight = new Map<string, Promise<KeyRecord | null>>();
+  private readonly maxKnown: number;
+  private readonly maxUnknown: number;
+  private readonly staleMs: number;
+  private readonly maxAgeMs: number;
+  readonly stats: VerifierStats = { hits: 0, misses: 0, lookups: 0 };
+  health: FeedHealth = { healthy: () => false };
+
+  constructor(
+    private readonly load: (digest: string) => Promise<KeyRecord | null>,
+    private readonly clock: Clock,
+    options: VerifierOptions = {},
+  ) {
+    this.maxKnown = options.maxKnown ?? 200_000;
+    this.maxUnknown = options.maxUnknown ?? 100_000;
+    this.staleMs = options.staleMs ?? 1_000;
+    this.maxAgeMs = options.maxAgeMs ?? 60_000;
+  }
+
+  async lookup(digest: string): Promise<KeyRecord | null> {
+    const now = this.clock.now();
+    const entry = this.known.get(digest) ?? this.unknown.get(digest);
+    if (entry && this.trusted(entry, now)) {
+      this.stats.hits++;
+      return entry.record;
+    }
+    this.stats.misses++;
+    return this.fetch(digest);
+  }
+
+  /** Drops every cached secret of a key (after any change to it). */
+  invalidateKey(keyId: string): void {
+    const digests = this.digestsByKey.get(keyId);
+    if (!digests) return;
+    for (const d of digests) this.known.delete(d);
+    this.digestsByKey.delete(keyId);
+  }
+
+  /** A new secret exists: it must no longer be answered from the negative cache. */
+  forgetUnknown(digest: string): void {
+    this.unknown.delete(digest);
+  }
+
+  clear(): void {
+    this.known.clear();
+    this.unknown.clear();
+    this.digestsByKey.clear();
+  }
+
+  get size(): { known: number; unknown: number } {
+    return { known: this.known.size, unknown: this.unknown.size };
+  }
+
+  private trusted(entry: Entry, now: number): boolean {
+    const age = now - entry.confirmedAt;
+    if (age <= this.staleMs) return true;
+    return age <= this.maxAgeMs && this.health.healthy(now);
+  }
+
+  /** Concurrent misses for one digest share one read: a flood of one bad key costs one query. */
+  private fetch(digest: string): Promise<KeyRecord | null> {
+    const pending = this.inFlight.get(digest);
+    if (pending) return pending;
+    const promise = this.read(digest).finally(() => this.inFlight.delete(digest));
+    this.inFlight.set(digest, promise);
+    return promise;
+  }
+
+  private async read(digest: string): Promise<KeyRecord | null> {
+    let record: KeyRecord | null;
+    try {
+      this.stats.lookups++;
+      record = await this.load(digest);
+    } catch {
+      throw new ApiError('service_unavailable', 'the key store is unreachable; the key could not be verified');
+    }
+    const entry: Entry = { record, confirmedAt: this.clock.now() };
+    if (record) {
+      remember(this.known, digest, entry, this.maxKnown, (evicted, old) => this.unlink(evicted, old));
+      let set = this.digestsByKey.get(record.keyId);
+      if (!set) this.digestsByKey.set(record.keyId, (set = new Set()));
+      set.add(digest);
+      this.unknown.delete(digest);
+    } else {
+      remember(this.unknown, digest, entry, this.maxUnknown);
+    }
+    return record;
+  }
+
+  private unlink(digest: string, evicted: Entry): void {
+    const keyId = evicted.record?.keyId;
+    const set = keyId === undefined ? undefined : this.digestsByKey.get(keyId);
+    if (set?.delete(digest) && set.size === 0) this.digestsByKey.delete(keyId!);
+  }
+}
+
+/** Map insertion order as LRU order: re-inserting moves an entry to the young end. */
+function remember(map: Map<string, Entry>, digest: string, entry: Entry, max: number, onEvict?: (digest: string, entry: Entry) => void): void {
+  map.delete(digest);
+  map.set(digest, entry);
+  if (map.size > max) {
+    const [oldest, old] = map.entries().next().value as [string, Entry];
+    map.delete(oldest);
+    onEvict?.(oldest, old);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The request pipeline (SPEC section 5): seven ordered checks in an `onRequest`
+ * hook, so they run before any body is read or validated and a refused request
+ * never reaches its handler. Routes declare what they need with
+ * `config: { scopes: [...] }` (see `guarded`). Every request that names a known
+ * key is recorded for usage once the response is sent.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type KeyRecord, ipAllowed, keyStateOutcome } from '../core/access.js';
+import { clientIp } from '../core/client-ip.js';
+import { keyDigest, parseKey } from '../core/keys.js';
+import { type Decision, rateLimitHeaders } from '../core/limits.js';
+import { ApiError } from '../core/problems.js';
+import { type Scope, missingScopes } from '../core/scopes.js';
+import type { ServingRuntime } from '../runtime.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Scopes a key must hold for this route (check 7). */
+    scopes?: readonly Scope[];
+  }
+  interface FastifyRequest {
+    apiKey: KeyRecord | null;
+    rateLimit: Decision | null;
+    clientIp: string;
+  }
+}
+
+const REALM = 'Bearer realm="atender"';
+const INVALID_TOKEN = 'Bearer realm="atender", error="invalid_token"';
+// Scheme in any case, exactly one space, then the token (which must be the rest).
+const BEARER = /^bearer (.*)$/i;
+
+/** Route options for a guarded route: the scope check and its OpenAPI security entry in one. */
+export function guarded(scopes: readonly Scope[]) {
+  return {
+    config: { scopes },
+    security: [{ apiKey: [...scopes] }],
+  };
+}
+
+export function bearerToken(header: string): string | null {
+  const match = BEARER.exec(header);
+  return match ? match[1]! : null;
+}
+
+export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntime): void {
+  const { verifier, limiter, failedAuth, usage, clock, config } = runtime;
+  app.decorateRequest('apiKey', null);
+  app.decorateRequest('rateLimit', null);
+  app.decorateRequest('clientIp', '');
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const ip = clientIp(request.socket.remoteAddress, header(request, 'x-forwarded-for'), config.trustProxy);
+    request.clientIp = ip;
+    const authorization = request.headers.authorization;
+    // 1. present
+    if (authorization === undefined) throw new ApiError('missing_api_key', 'send the key as `Authorization: Bearer <key>`', {}, { 'www-authenticate': REALM });
+    // 2. well-formed, checksum valid (no storage touched)
+    const token = bearerToken(authorization);
+    const now = clock.now();
+    if (token === null || parseKey(token) === null) {
+      throw throttled(failedAuth.fail(ip, now)) ?? new ApiError('malformed_api_key', 'the Authorization header must be `Bearer <key>` with a complete sa_live_/sa_test_ key', {}, { 'www-authenticate': INVALID_TOKEN });
+    }
+    // 3. known
+    const key = await verifier.lookup(keyDigest(token));
+    if (key === null) {
+      throw throttled(failedAuth.fail(ip, now)) ?? new ApiError('invalid_api_key', 'no such API key', {}, { 'www-authenticate': INVALID_TOKEN });
+    }
+    request.apiKey = key;
+    // 4. revoked, expired, disabled
+    const state = keyStateOutcome(key, now);
+    if (state !== 'ok') throw new ApiError(state, stateDetail(state, key.keyId), {}, { 'www-authenticate': INVALID_TOKEN });
+    if (request.is404) throw new ApiError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+    // 5. IP allowlist
+    if (!ipAllowed(key, ip)) throw new ApiError('ip_not_allowed', `requests from ${ip} are not allowed for key ${key.keyId}`);
+    // 6. budget
+    const decision = await limiter.consume(key.keyId, key.limits, now);
+    request.rateLimit = decision;
+    reply.headers(rateLimitHeaders(decision));
+    if (!decision.allowed) {
+      const code = decision.violated === 'day' ? 'daily_quota_exceeded' : 'rate_limited';
+      throw new ApiError(code, `${decision.violated === 'day' ? 'daily quota' : 'per-minute limit'} of key ${key.keyId} reached; retry after ${decision.retryAfter} s`, { violated_policies: [decision.violated] });
+    }
+    // 7. scopes
+    const required = request.routeOptions.config.scopes ?? [];
+    const missing = missingScopes(key.scopes, required);
+    if (missing.length > 0) {
+      throw new ApiError('insufficient_scope', `this endpoint needs ${required.join(' and ')}; the key lacks ${missing.join(', ')}`, { required_scopes: [...required] }, {
+        'www-authenticate': `Bearer realm="atender", error="insufficient_scope", scope="${required.join(' ')}"`,
+      });
+    }
+  });
+
+  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    const key = request.apiKey;
+    if (!key) return;
+    const template = request.routeOptions.url;
+    usage.record({
+      keyId: key.keyId,
+      secretId: key.secretId,
+      ts: clock.now(),
+      method: request.method,
+      route: template ? `${request.method} ${template.replace(/:([A-Za-z_]+)/g, '{$1}')}` : `${request.method} (no such route)`,
+      status: reply.statusCode,
+      latencyMs: reply.elapsedTime,
+      ip: request.clientIp,
+    });
+  });
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+function throttled(decision: Decision | null): ApiError | null {
+  if (!decision) return null;
+  return new ApiError('too_many_failed_attempts', `too many failed authentication attempts from this address; retry after ${decision.retryAfter} s`, {}, { 'retry-after': String(decision.retryAfter) });
+}
+
+function stateDetail(state: string, keyId: string): string {
+  switch (state) {
+    case 'api_key_revoked':
+      return `key ${keyId} has been revoked (or this secret was rotated out)`;
+    case 'api_key_expired':
+      return `key ${keyId} has expired`;
+    default:
+      return `key ${keyId} is disabled`;
+  }
+}

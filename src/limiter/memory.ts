@@ -1,0 +1,55 @@
+/** The embedded limiter: state in a Map, decisions by core `decide`. Exact within one process. */
+import { type Decision, type LimiterState, type Limits, decide, utcDay } from '../core/limits.js';
+import type { RateLimiter } from './limiter.js';
+
+export class MemoryBudget {
+  private readonly states = new Map<string, LimiterState>();
+
+  constructor(private readonly maxEntries = 2_000_000) {}
+
+  take(id: string, limits: Limits, now: number): Decision {
+    const { decision, next } = decide(this.states.get(id), limits, now);
+    if (decision.allowed) {
+      if (this.states.size >= this.maxEntries && !this.states.has(id)) this.sweep(now);
+      this.states.set(id, next);
+    }
+    return decision;
+  }
+
+  /** Seeds a budget (used by the Redis fallback, which must not start from full). */
+  seed(id: string, state: LimiterState): void {
+    this.states.set(id, state);
+  }
+
+  has(id: string): boolean {
+    return this.states.has(id);
+  }
+
+  /** Forgets buckets that are full again and whose day counter is from an earlier day. */
+  sweep(now: number): void {
+    const today = utcDay(now);
+    for (const [id, s] of this.states) {
+      if (s.tat <= now && s.day < today) this.states.delete(id);
+    }
+    // Still over the bound: drop the oldest entries. Losing one only makes its bucket full.
+    for (const id of this.states.keys()) {
+      if (this.states.size < this.maxEntries) break;
+      this.states.delete(id);
+    }
+  }
+
+  get size(): number {
+    return this.states.size;
+  }
+}
+
+export class MemoryLimiter implements RateLimiter {
+  readonly kind = 'memory';
+  private readonly budget = new MemoryBudget();
+
+  async consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
+    return this.budget.take(keyId, limits, now);
+  }
+
+  async close(): Promise<void> {}
+}

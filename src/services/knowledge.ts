@@ -1,0 +1,136 @@
+/** Knowledge-base rules: slugs unique per tenant, upsert by slug, tenant-scoped everything. */
+import type { Clock } from '../core/clock.js';
+import { newId } from '../core/ids.js';
+import { ApiError } from '../core/problems.js';
+import { isUniqueViolation } from '../store/dialect.js';
+import type { Store } from '../store/db.js';
+import { type ArticleRow, deleteArticle, findArticle, insertArticle, listArticles, updateArticle } from '../store/articles-repo.js';
+import { slugify } from './orgs.js';
+
+export interface ArticleInput {
+  title: string;
+  body: string;
+  slug?: string | undefined;
+  collection?: string | null | undefined;
+  status?: 'draft' | 'published' | undefined;
+}
+
+export interface Article {
+  id: string;
+  slug: string;
+  title: string;
+  body: string;
+  collection: string | null;
+  status: 'draft' | 'published';
+  created_at: string;
+  updated_at: string;
+}
+
+export function articleView(row: ArticleRow): Article {
+  return {
+    id: row.id,
+    slug: row.slug,
+    title: row.title,
+    body: row.body,
+    collection: row.collection,
+    status: row.status,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+  };
+}
+
+const notFound = (what: string) => new ApiError('not_found', `no article ${what}`);
+const slugTaken = (slug: string) => new ApiError('conflict', `an article with slug "${slug}" already exists`, { errors: [{ path: 'body.slug', message: 'is already in use' }] });
+
+export class KnowledgeService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(tenantId: string, limit: number, afterId?: string): Promise<ArticleRow[]> {
+    return listArticles(this.store.db, tenantId, limit, afterId);
+  }
+
+  async get(tenantId: string, by: { id: string } | { slug: string }): Promise<Article> {
+    const row = await findArticle(this.store.db, tenantId, by);
+    if (!row) throw notFound('id' in by ? by.id : `with slug "${by.slug}"`);
+    return articleView(row);
+  }
+
+  async create(tenantId: string, input: ArticleInput): Promise<Article> {
+    const now = this.clock.now();
+    const slug = input.slug ?? (await this.freeSlug(tenantId, slugify(input.title)));
+    const row: ArticleRow = {
+      id: newId('art', now),
+      tenant_id: tenantId,
+      slug,
+      title: input.title,
+      body: input.body,
+      collection: input.collection ?? null,
+      status: input.status ?? 'draft',
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await insertArticle(this.store.db, row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw slugTaken(slug);
+      throw error;
+    }
+    return articleView(row);
+  }
+
+  async update(tenantId: string, id: string, patch: Partial<ArticleInput>): Promise<Article> {
+    const existing = await findArticle(this.store.db, tenantId, { id });
+    if (!existing) throw notFound(id);
+    const changes: Partial<ArticleRow> = { updated_at: this.clock.now() };
+    if (patch.title !== undefined) changes.title = patch.title;
+    if (patch.body !== undefined) changes.body = patch.body;
+    if (patch.slug !== undefined) changes.slug = patch.slug;
+    if (patch.collection !== undefined) changes.collection = patch.collection;
+    if (patch.status !== undefined) changes.status = patch.status;
+    try {
+      await updateArticle(this.store.db, tenantId, id, changes);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw slugTaken(patch.slug ?? '');
+      throw error;
+    }
+    return articleView({ ...existing, ...changes });
+  }
+
+  async remove(tenantId: string, id: string): Promise<void> {
+    if (!(await deleteArticle(this.store.db, tenantId, id))) throw notFound(id);
+  }
+
+  /** Replaces the article with this slug, or creates it. */
+  async upsert(tenantId: string, slug: string, input: ArticleInput): Promise<{ article: Article; created: boolean }> {
+    if (input.slug !== undefined && input.slug !== slug) {
+      throw new ApiError('invalid_request', 'body.slug differs from the slug in the path', { errors: [{ path: 'body.slug', message: 'must equal the path slug' }] });
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const existing = await findArticle(this.store.db, tenantId, { slug });
+      if (existing) {
+        const now = this.clock.now();
+        const replaced: ArticleRow = { ...existing, title: input.title, body: input.body, collection: input.collection ?? null, status: input.status ?? 'draft', updated_at: now };
+        await updateArticle(this.store.db, tenantId, existing.id, replaced);
+        return { article: articleView(replaced), created: false };
+      }
+      try {
+        return { article: await this.create(tenantId, { ...input, slug }), created: true };
+      } catch (error) {
+        // A concurrent upsert created it first: replace it instead.
+        if (!(error instanceof ApiError && error.code === 'conflict')) throw error;
+      }
+    }
+    throw slugTaken(slug);
+  }
+
+  private async freeSlug(tenantId: string, base: string): Promise<string> {
+    for (let i = 1; i < 100; i++) {
+      const candidate = i === 1 ? base : `${base}-${i}`;
+      if (!(await findArticle(this.store.db, tenantId, { slug: candidate }))) return candidate;
+    }
+    return `${base}-${Date.now().toString(36)}`;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Opens the database named by ATENDER_DATABASE_URL and brings it up to date.
+ * A file path or `sqlite:` URL opens SQLite (WAL, so the CLI and the server can
+ * share the file); `postgres://` opens a PostgreSQL pool.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DialectName } from './dialect.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** Human-readable location without credentials. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+// int8 (bigint) columns hold epoch milliseconds, which fit a double exactly.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export function dialectOf(url: string): DialectName {
+  return /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
+}
+
+export function sqlitePath(url: string): string {
+  if (url === ':memory:') return url;
+  return resolve(url.replace(/^sqlite:(\/\/)?/, ''));
+}
+
+export interface OpenOptions {
+  /** Pool size for PostgreSQL. */
+  poolSize?: number;
+}
+
+export async function openStore(url: string, options: OpenOptions = {}): Promise<Store> {
+  const dialect = dialectOf(url);
+  let store: Store;
+  if (dialect === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 2_000,
+      // A dead server must not hang requests: statements give up after 5 s.
+      statement_timeout: 5_000,
+    });
+    // An idle client losing its connection must not crash the process.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    store = { db, dialect, describe: redactUrl(url), close: () => db.destroy() };
+  } else {
+    const path = sqlitePath(url);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const sqlite = new SQLite(path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    store = { db, dialect, describe: path, close: () => db.destroy() };
+  }
+  await migrate(store);
+  return store;
+}
+
+/** Idempotent and safe when several nodes start at once. */
+export async function migrate(store: Store): Promise<void> {
+  const run = async (db: Kysely<Database>) => {
+    const migrator = new Migrator({ db, provider: migrationProvider(store.dialect) });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error');
+      throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`);
+    }
+  };
+  if (store.dialect === 'sqlite') return run(store.db);
+  // One node migrates at a time; the others wait and then find nothing to do.
+  await store.db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(7301001)`.execute(conn);
+    try {
+      await run(conn);
+    } finally {
+      await sql`select pg_advisory_unlock(7301001)`.execute(conn);
+    }
+  });
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres';
+  }
+}

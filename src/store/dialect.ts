@@ -1,0 +1,29 @@
+/**
+ * The only place where SQLite and PostgreSQL differ. Queries are written once with
+ * Kysely; this module answers the few questions whose answer depends on the engine.
+ */
+import type { ColumnDefinitionBuilder, CreateTableBuilder, Kysely } from 'kysely';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** Adds an auto-incrementing integer primary key column. */
+export function withSerialKey<T extends string>(
+  dialect: DialectName,
+  table: CreateTableBuilder<T, never>,
+  column: string,
+): CreateTableBuilder<T, never> {
+  return dialect === 'postgres'
+    ? table.addColumn(column, 'bigserial', (c: ColumnDefinitionBuilder) => c.primaryKey())
+    : table.addColumn(column, 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement());
+}
+
+/** Epoch milliseconds need 64 bits; SQLite's integer already is. */
+export const EPOCH_MS = 'bigint' as const;
+
+export type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A unique constraint refused the write (SQLite or PostgreSQL). */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string } | null;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

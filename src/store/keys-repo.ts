@@ -1,0 +1,67 @@
+/** Key rows: the queries, nothing else. Rules live in services/keys.ts. */
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { parseCidr } from '../core/client-ip.js';
+import type { KeyRecord } from '../core/access.js';
+import { type Tier, resolveLimits } from '../core/limits.js';
+import type { Scope } from '../core/scopes.js';
+import type { ApiKeySecretsTable, ApiKeysTable, Database } from './schema.js';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+export type KeyRow = Selectable<ApiKeysTable>;
+export type SecretRow = Selectable<ApiKeySecretsTable>;
+
+export async function findKeyRow(db: Db, keyId: string): Promise<KeyRow | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirst();
+}
+
+export async function secretsOf(db: Db, keyIds: readonly string[]): Promise<SecretRow[]> {
+  if (keyIds.length === 0) return [];
+  return db.selectFrom('api_key_secrets').selectAll().where('key_id', 'in', keyIds).orderBy('created_at', 'desc').execute();
+}
+
+/** The pipeline's one lookup: a digest to the denormalised record, or null. */
+export async function findRecordByDigest(db: Db, digest: string): Promise<KeyRecord | null> {
+  const row = await db
+    .selectFrom('api_key_secrets as s')
+    .innerJoin('api_keys as k', 'k.id', 's.key_id')
+    .select([
+      's.id as secret_id',
+      's.retires_at',
+      'k.id',
+      'k.org_id',
+      'k.tenant_id',
+      'k.environment',
+      'k.name',
+      'k.scopes',
+      'k.tier',
+      'k.per_minute',
+      'k.per_day',
+      'k.active',
+      'k.expires_at',
+      'k.revoked_at',
+      'k.allowed_ips',
+    ])
+    .where('s.digest', '=', digest)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    keyId: row.id,
+    orgId: row.org_id,
+    tenantId: row.tenant_id,
+    environment: row.environment,
+    name: row.name,
+    scopes: new Set(JSON.parse(row.scopes) as Scope[]),
+    tier: row.tier as Tier,
+    limits: resolveLimits(row.tier as Tier, { perMinute: row.per_minute, perDay: row.per_day }),
+    active: row.active === 1,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    allowedIps: (JSON.parse(row.allowed_ips) as string[]).map((c) => parseCidr(c)).filter((c) => c !== null),
+    secretId: row.secret_id,
+    secretRetiresAt: row.retires_at,
+  };
+}
+
+export async function recordKeyChange(db: Db, keyId: string, kind: string, now: number, digest: string | null = null): Promise<void> {
+  await db.insertInto('key_changes').values({ key_id: keyId, kind, digest, created_at: now }).execute();
+}

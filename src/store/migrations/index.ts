@@ -1,0 +1,18 @@
+/**
+ * Migrations in order. Each area adds its own file; names sort in apply order.
+ * Written once with Kysely's schema builder, so the same steps serve SQLite and
+ * PostgreSQL; dialect.ts holds the few engine-specific column types.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import type { DialectName } from '../dialect.js';
+import { coreMigration } from './001-core.js';
+
+export function migrationProvider(dialect: DialectName): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        '001-core': coreMigration(dialect),
+      };
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * The one schema, as Kysely sees it. Times are epoch milliseconds, booleans are
+ * 0/1 integers and structured values are JSON text, so the same rows and queries
+ * work on SQLite and PostgreSQL alike.
+ */
+import type { Generated } from 'kysely';
+
+export interface OrgsTable {
+  id: string;
+  slug: string;
+  name: string;
+  max_tier: string;
+  created_at: number;
+}
+
+export interface TenantsTable {
+  id: string;
+  org_id: string;
+  environment: 'production' | 'sandbox';
+  created_at: number;
+}
+
+export interface AdminsTable {
+  id: string;
+  org_id: string;
+  email: string;
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  org_id: string;
+  tenant_id: string;
+  environment: 'production' | 'sandbox';
+  name: string;
+  /** JSON array of scope names. */
+  scopes: string;
+  tier: string;
+  per_minute: number | null;
+  per_day: number | null;
+  active: number;
+  expires_at: number | null;
+  /** JSON array of CIDR strings. */
+  allowed_ips: string;
+  revoked_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeySecretsTable {
+  id: string;
+  key_id: string;
+  /** SHA-256 hex of the full key: the only stored form of the secret. */
+  digest: string;
+  hint: string;
+  created_at: number;
+  /** Null for the current secret; for a rotated-out one, when its grace ends. */
+  retires_at: number | null;
+  last_used_at: number | null;
+}
+
+/** Append-only feed of key changes that every node polls to invalidate its cache. */
+export interface KeyChangesTable {
+  seq: Generated<number>;
+  key_id: string;
+  /** Set when a new secret appears, so nodes drop it from their negative cache. */
+  digest: string | null;
+  kind: string;
+  created_at: number;
+}
+
+export interface AuditLogTable {
+  id: string;
+  org_id: string;
+  tenant_id: string | null;
+  key_id: string | null;
+  action: string;
+  actor_type: 'admin' | 'operator' | 'system' | 'api_key';
+  actor_id: string | null;
+  source_ip: string | null;
+  before_json: string | null;
+  after_json: string | null;
+  created_at: number;
+}
+
+export interface ArticlesTable {
+  id: string;
+  tenant_id: string;
+  slug: string;
+  title: string;
+  body: string;
+  collection: string | null;
+  status: 'draft' | 'published';
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IdempotencyKeysTable {
+  key_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  /** Null while the first request is still running. */
+  status_code: number | null;
+  response_body: string | null;
+  created_at: number;
+}
+
+export interface UsageEventsTable {
+  id: Generated<number>;
+  key_id: string;
+  secret_id: string | null;
+  ts: number;
+  method: string;
+  route: string;
+  status: number;
+  latency_ms: number;
+  ip: string | null;
+}
+
+export interface NodeHeartbeatsTable {
+  node_id: string;
+  started_at: number;
+  seen_at: number;
+}
+
+export interface Database {
+  orgs: OrgsTable;
+  tenants: TenantsTable;
+  admins: AdminsTable;
+  api_keys: ApiKeysTable;
+  api_key_secrets: ApiKeySecretsTable;
+  key_changes: KeyChangesTable;
+  audit_log: AuditLogTable;
+  articles: ArticlesTable;
+  idempotency_keys: IdempotencyKeysTable;
+  usage_events: UsageEventsTable;
+  node_heartbeats: NodeHeartbeatsTable;
+}
