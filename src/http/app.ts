@@ -4,13 +4,14 @@
  * the tenant API (including its 404s) and nothing else.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import AjvCompiler from '@fastify/ajv-compiler';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerV1 } from '../api/v1/index.js';
 import { ApiError } from '../core/problems.js';
 import type { ServingRuntime } from '../runtime.js';
 import { registerKeyPipeline } from './auth-plugin.js';
-import { registerErrorHandling } from './errors.js';
+import { registerErrorHandling, sendProblem, toApiError } from './errors.js';
 import { registerDocs } from './openapi.js';
 import { registerProblemPages } from './problem-pages.js';
 
@@ -33,6 +34,12 @@ export async function buildApp(runtime: ServingRuntime, options: AppOptions = {}
     genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidator() } },
+    // Errors raised before any hook (an undecodable URL) still answer problem+json with a request id.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('request-id', request.id);
+      sendProblem(reply, toApiError(error) ?? new ApiError('invalid_request', 'the request could not be routed'));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', async (request, reply) => {
@@ -44,6 +51,14 @@ export async function buildApp(runtime: ServingRuntime, options: AppOptions = {}
 
   // JSON only: any other body is 415 (Fastify would otherwise accept text/plain).
   app.removeContentTypeParser('text/plain');
+  // Many clients send `Content-Type: application/json` on a DELETE or GET without a body:
+  // an empty body is no body (a route that needs one still answers 400 from its schema).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    return parseJson(request, body as string, done);
+  });
   registerErrorHandling(app);
   await registerDocs(app);
   registerProblemPages(app);
@@ -67,4 +82,18 @@ export async function buildApp(runtime: ServingRuntime, options: AppOptions = {}
     app.get('/bench/baseline', { schema: { hide: true } }, async () => ({ id: 'key_bench', name: 'baseline', environment: 'sandbox' }));
   }
   return app;
+}
+
+/**
+ * Query strings, params and headers arrive as text, so they are coerced to their
+ * declared types; a JSON body already has types, and `{"title": 5}` must be a 400,
+ * not the title "5". Same Ajv set-up otherwise (formats, shared schemas).
+ */
+function strictBodyValidator(): NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator'] {
+  const pool = AjvCompiler();
+  return (externalSchemas, options) => {
+    const coercing = pool(externalSchemas, options);
+    const strict = pool(externalSchemas, { ...options, customOptions: { ...options?.customOptions, coerceTypes: false } } as typeof options);
+    return (route) => (route.httpPart === 'body' ? strict : coercing)(route);
+  };
 }
