@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkOrgInput } from '../services/orgs.js';
 import { printJson, withRuntime } from './context.js';
 
 export function orgCommands(program: Command): void {
@@ -10,6 +11,8 @@ export function orgCommands(program: Command): void {
     .option('--admin-email <email>', 'email of the first admin (default admin@<slug>.example)')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { maxTier: string; adminEmail?: string; json?: boolean }) => {
+      // Refuse bad arguments before the database is opened (and so created).
+      checkOrgInput(name, { maxTier: opts.maxTier, adminEmail: opts.adminEmail });
       const created = await withRuntime((rt) => rt.orgs.create(name, { maxTier: opts.maxTier, adminEmail: opts.adminEmail }));
       if (opts.json) return printJson(created);
       process.stdout.write(

@@ -60,7 +60,7 @@ export class KnowledgeService {
 
   async create(tenantId: string, input: ArticleInput): Promise<Article> {
     const now = this.clock.now();
-    const slug = input.slug ?? (await this.freeSlug(tenantId, slugify(input.title)));
+    const slug = input.slug ?? (await this.freeSlug(tenantId, slugify(input.title, 'article')));
     const row: ArticleRow = {
       id: newId('art', now),
       tenant_id: tenantId,

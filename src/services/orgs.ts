@@ -2,7 +2,7 @@
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import type { Environment } from '../core/keys.js';
-import { DEFAULT_TIER, isTier } from '../core/limits.js';
+import { DEFAULT_TIER, type Tier, isTier } from '../core/limits.js';
 import { ApiError } from '../core/problems.js';
 import type { Store } from '../store/db.js';
 import { hashPassword, randomPassword } from './passwords.js';
@@ -20,14 +20,37 @@ export interface CreatedOrg {
   admin: { email: string; password: string };
 }
 
-export function slugify(name: string): string {
+/** Lowercase letters and digits joined by single dashes; `fallback` when nothing is left. */
+export function slugify(name: string, fallback = 'org'): string {
   const slug = name
     .normalize('NFKD')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 48);
-  return slug || 'org';
+    .slice(0, 48)
+    // Trim after cutting, so a cut at a dash cannot leave a slug ending in one.
+    .replace(/^-+|-+$/g, '');
+  return slug || fallback;
+}
+
+export interface OrgOptions {
+  maxTier?: string | undefined;
+  adminEmail?: string | undefined;
+}
+
+/** The checks that need no database, so the command line can refuse bad arguments before opening one. */
+export function checkOrgInput(name: string, options: OrgOptions = {}): { name: string; maxTier: Tier } {
+  const trimmed = name.trim();
+  if (trimmed.length < 1 || trimmed.length > 200) throw new ApiError('invalid_request', 'org name must be 1-200 characters');
+  const maxTier = options.maxTier ?? DEFAULT_TIER;
+  if (!isTier(maxTier)) throw new ApiError('invalid_request', `unknown tier "${maxTier}" (free, standard, premium, enterprise)`);
+  if (options.adminEmail !== undefined) checkEmail(options.adminEmail);
+  return { name: trimmed, maxTier };
+}
+
+function checkEmail(text: string): string {
+  const email = text.trim().toLowerCase();
+  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new ApiError('invalid_request', `not an email address: ${email}`);
+  return email;
 }
 
 export class OrgService {
@@ -36,15 +59,11 @@ export class OrgService {
     private readonly clock: Clock,
   ) {}
 
-  async create(name: string, options: { maxTier?: string; adminEmail?: string } = {}): Promise<CreatedOrg> {
-    const trimmed = name.trim();
-    if (trimmed.length < 1 || trimmed.length > 200) throw new ApiError('invalid_request', 'org name must be 1-200 characters');
-    const maxTier = options.maxTier ?? DEFAULT_TIER;
-    if (!isTier(maxTier)) throw new ApiError('invalid_request', `unknown tier "${maxTier}" (free, standard, premium, enterprise)`);
+  async create(name: string, options: OrgOptions = {}): Promise<CreatedOrg> {
+    const { name: trimmed, maxTier } = checkOrgInput(name, options);
     const now = this.clock.now();
     const slug = await this.freeSlug(slugify(trimmed));
-    const email = (options.adminEmail ?? `admin@${slug}.example`).trim().toLowerCase();
-    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw new ApiError('invalid_request', `not an email address: ${email}`);
+    const email = checkEmail(options.adminEmail ?? `admin@${slug}.example`);
     const password = randomPassword();
     const passwordHash = await hashPassword(password);
     const orgId = newId('org', now);
