@@ -44,6 +44,8 @@ export class KeyVerifier {
   private readonly maxUnknown: number;
   private readonly staleMs: number;
   private readonly maxAgeMs: number;
+  /** Bumped by every invalidation, so a read that overlapped one does not cache what it saw. */
+  private generation = 0;
   readonly stats: VerifierStats = { hits: 0, misses: 0, lookups: 0 };
   health: FeedHealth = { healthy: () => false };
 
@@ -60,9 +62,12 @@ export class KeyVerifier {
 
   async lookup(digest: string): Promise<KeyRecord | null> {
     const now = this.clock.now();
-    const entry = this.known.get(digest) ?? this.unknown.get(digest);
+    const known = this.known.get(digest);
+    const entry = known ?? this.unknown.get(digest);
     if (entry && this.trusted(entry, now)) {
       this.stats.hits++;
+      // Least recently *used* goes first: a hit moves the entry to the young end.
+      remember(known ? this.known : this.unknown, digest, entry, Number.POSITIVE_INFINITY);
       return entry.record;
     }
     this.stats.misses++;
@@ -71,6 +76,7 @@ export class KeyVerifier {
 
   /** Drops every cached secret of a key (after any change to it). */
   invalidateKey(keyId: string): void {
+    this.generation++;
     const digests = this.digestsByKey.get(keyId);
     if (!digests) return;
     for (const d of digests) this.known.delete(d);
@@ -79,10 +85,12 @@ export class KeyVerifier {
 
   /** A new secret exists: it must no longer be answered from the negative cache. */
   forgetUnknown(digest: string): void {
+    this.generation++;
     this.unknown.delete(digest);
   }
 
   clear(): void {
+    this.generation++;
     this.known.clear();
     this.unknown.clear();
     this.digestsByKey.clear();
@@ -109,13 +117,19 @@ export class KeyVerifier {
 
   private async read(digest: string): Promise<KeyRecord | null> {
     let record: KeyRecord | null;
+    const generation = this.generation;
+    // Confirmed as of when the read began, not when it returned.
+    const readAt = this.clock.now();
     try {
       this.stats.lookups++;
       record = await this.load(digest);
     } catch {
       throw new ApiError('service_unavailable', 'the key store is unreachable; the key could not be verified');
     }
-    const entry: Entry = { record, confirmedAt: this.clock.now() };
+    // A change was announced while this read ran: what it saw may predate the change.
+    // Answer this one request with it, but cache nothing; the next request reads again.
+    if (generation !== this.generation) return record;
+    const entry: Entry = { record, confirmedAt: readAt };
     if (record) {
       remember(this.known, digest, entry, this.maxKnown, (evicted, old) => this.unlink(evicted, old));
       let set = this.digestsByKey.get(record.keyId);
