@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { KeyVerifier } from '../../src/auth/key-verifier.js';
+import type { KeyRecord } from '../../src/core/access.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { resolveLimits } from '../../src/core/limits.js';
+import { ApiError } from '../../src/core/problems.js';
+
+function record(keyId: string, active = true): KeyRecord {
+  return {
+    keyId,
+    orgId: 'org_x',
+    tenantId: 'ten_x',
+    environment: 'sandbox',
+    name: keyId,
+    scopes: new Set(),
+    tier: 'standard',
+    limits: resolveLimits('standard'),
+    active,
+    expiresAt: null,
+    revokedAt: null,
+    allowedIps: [],
+    secretId: `sec_${keyId}`,
+    secretRetiresAt: null,
+  };
+}
+
+/** A fake key store: digest → record, counting reads, with a switch to make it fail. */
+class FakeStore {
+  rows = new Map<string, KeyRecord>();
+  reads = 0;
+  down = false;
+  gate: Promise<void> | null = null;
+  load = async (digest: string): Promise<KeyRecord | null> => {
+    this.reads++;
+    // The row as of when the read began (a snapshot), returned whenever the gate opens.
+    const row = this.rows.get(digest);
+    if (this.gate) await this.gate;
+    if (this.down) throw new Error('connection refused');
+    return row ? { ...row } : null;
+  };
+}
+
+function setup(options: ConstructorParameters<typeof KeyVerifier>[2] = {}) {
+  const clock = new ManualClock();
+  const store = new FakeStore();
+  const verifier = new KeyVerifier(store.load, clock, options);
+  let feedHealthy = true;
+  verifier.health = { healthy: () => feedHealthy };
+  return { clock, store, verifier, setFeed: (healthy: boolean) => (feedHealthy = healthy) };
+}
+
+describe('KeyVerifier cache', () => {
+  it('reads a known key once, then answers from memory', async () => {
+    const { store, verifier } = setup();
+    store.rows.set('d1', record('key_a'));
+    for (let i = 0; i < 5; i++) expect((await verifier.lookup('d1'))?.keyId).toBe('key_a');
+    expect(store.reads).toBe(1);
+    expect(verifier.stats).toMatchObject({ hits: 4, misses: 1, lookups: 1 });
+  });
+
+  it('caches unknown digests too: a flood of one bad key costs one read', async () => {
+    const { store, verifier } = setup();
+    for (let i = 0; i < 5; i++) expect(await verifier.lookup('nope')).toBeNull();
+    expect(store.reads).toBe(1);
+    expect(verifier.size.unknown).toBe(1);
+  });
+
+  it('coalesces concurrent misses for one digest into one read', async () => {
+    const { store, verifier } = setup();
+    store.rows.set('d1', record('key_a'));
+    let open!: () => void;
+    store.gate = new Promise((r) => (open = r));
+    const lookups = Array.from({ length: 50 }, () => verifier.lookup('d1'));
+    const unknowns = Array.from({ length: 50 }, () => verifier.lookup('other'));
+    open();
+    expect((await Promise.all(lookups)).every((r) => r?.keyId === 'key_a')).toBe(true);
+    expect((await Promise.all(unknowns)).every((r) => r === null)).toBe(true);
+    expect(store.reads).toBe(2);
+  });
+
+  it('forgets an unknown digest when a key with it is created', async () => {
+    const { store, verifier } = setup();
+    expect(await verifier.lookup('d1')).toBeNull();
+    store.rows.set('d1', record('key_a'));
+    expect(await verifier.lookup('d1')).toBeNull(); // still the cached "unknown"
+    verifier.forgetUnknown('d1');
+    expect((await verifier.lookup('d1'))?.keyId).toBe('key_a');
+  });
+
+  it('invalidating a key drops every cached secret of it', async () => {
+    const { store, verifier } = setup();
+    store.rows.set('old', record('key_a'));
+    store.rows.set('new', record('key_a'));
+    await verifier.lookup('old');
+    await verifier.lookup('new');
+    store.rows.set('old', record('key_a', false));
+    store.rows.set('new', record('key_a', false));
+    verifier.invalidateKey('key_a');
+    expect((await verifier.lookup('old'))?.active).toBe(false);
+    expect((await verifier.lookup('new'))?.active).toBe(false);
+    expect(store.reads).toBe(4);
+  });
+
+  it('a read that overlapped an invalidation is not cached (no stale record outlives the change)', async () => {
+    const { store, verifier } = setup();
+    store.rows.set('d1', record('key_a'));
+    let open!: () => void;
+    store.gate = new Promise((r) => (open = r));
+    const inFlight = verifier.lookup('d1');
+    // The key is disabled and the change announced while the read is still running.
+    store.rows.set('d1', record('key_a', false));
+    verifier.invalidateKey('key_a');
+    open();
+    store.gate = null;
+    expect((await inFlight)?.active).toBe(true); // that read saw the old row
+    expect((await verifier.lookup('d1'))?.active).toBe(false); // but did not cache it
+  });
+
+  it('evicts the least recently used entry when full (bounded)', async () => {
+    const { store, verifier } = setup({ maxKnown: 2, maxUnknown: 2 });
+    for (const d of ['a', 'b', 'c']) store.rows.set(d, record(`key_${d}`));
+    await verifier.lookup('a');
+    await verifier.lookup('b');
+    await verifier.lookup('a'); // a is now more recent than b
+    await verifier.lookup('c'); // evicts b
+    expect(verifier.size.known).toBe(2);
+    const reads = store.reads;
+    await verifier.lookup('a');
+    await verifier.lookup('c');
+    expect(store.reads).toBe(reads);
+    await verifier.lookup('b');
+    expect(store.reads).toBe(reads + 1);
+
+    for (const d of ['x', 'y', 'z']) await verifier.lookup(d);
+    expect(verifier.size.unknown).toBe(2);
+  });
+});
+
+describe('KeyVerifier trust rules: revocation never fails open (SPEC section 4)', () => {
+  it('trusts a cached record while the change feed is healthy', async () => {
+    const { clock, store, verifier } = setup();
+    store.rows.set('d1', record('key_a'));
+    await verifier.lookup('d1');
+    clock.advance(30_000);
+    await verifier.lookup('d1');
+    expect(store.reads).toBe(1);
+  });
+
+  it('without a healthy feed: trusted for at most 1 s after the last confirmation, then read again', async () => {
+    const { clock, store, verifier, setFeed } = setup();
+    store.rows.set('d1', record('key_a'));
+    await verifier.lookup('d1');
+    setFeed(false);
+    clock.advance(1_000);
+    await verifier.lookup('d1');
+    expect(store.reads).toBe(1);
+    clock.advance(1);
+    store.rows.set('d1', record('key_a', false));
+    expect((await verifier.lookup('d1'))?.active).toBe(false);
+    expect(store.reads).toBe(2);
+    // That read is the new confirmation: trusted again for 1 s.
+    clock.advance(500);
+    await verifier.lookup('d1');
+    expect(store.reads).toBe(2);
+  });
+
+  it('when neither the feed nor the store can confirm: 503 service_unavailable, not the cached answer', async () => {
+    const { clock, store, verifier, setFeed } = setup();
+    store.rows.set('d1', record('key_a'));
+    await verifier.lookup('d1');
+    await verifier.lookup('unknown');
+    setFeed(false);
+    store.down = true;
+    clock.advance(1_001);
+    for (const digest of ['d1', 'unknown', 'never-seen']) {
+      const error = await verifier.lookup(digest).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).code).toBe('service_unavailable');
+      expect((error as ApiError).status).toBe(503);
+    }
+    // Back up: answers resume.
+    store.down = false;
+    expect((await verifier.lookup('d1'))?.keyId).toBe('key_a');
+  });
+
+  it('even with a healthy feed, a record older than maxAgeMs is read again', async () => {
+    const { clock, store, verifier } = setup({ maxAgeMs: 60_000 });
+    store.rows.set('d1', record('key_a'));
+    await verifier.lookup('d1');
+    clock.advance(60_001);
+    await verifier.lookup('d1');
+    expect(store.reads).toBe(2);
+  });
+});
