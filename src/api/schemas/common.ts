@@ -13,6 +13,10 @@ export const Problem = Type.Object(
   { additionalProperties: true, $id: 'Problem' },
 );
 
-export const IdParam = (prefix: string) => Type.Object({ id: Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$`, description: `A \`${prefix}_...\` id` }) });
+/**
+ * An id in a path. Any string that is not an existing id (typos, ids of another
+ * type) is simply unknown: 404, as for an id from the other environment, not 400.
+ */
+export const IdParam = (prefix: string) => Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, description: `A \`${prefix}_...\` id` }) });
 
 export const Timestamp = Type.String({ format: 'date-time' });
