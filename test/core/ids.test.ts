@@ -27,3 +27,11 @@ describe('ids', () => {
     expect(new Set(Array.from({ length: 10_000 }, () => newId('art', now))).size).toBe(10_000);
   });
 });
+
+describe('ids made within one millisecond', () => {
+  it('sort in the order they were made', () => {
+    const now = Date.UTC(2026, 0, 1);
+    const ids = Array.from({ length: 1000 }, () => newId('art', now));
+    expect([...ids].sort()).toEqual(ids);
+  });
+});
