@@ -7,13 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keyChecksum } from '../../src/core/keys.js';
 import { type Runtime, openRuntime } from '../../src/runtime.js';
 import { OPERATOR } from '../../src/store/audit-repo.js';
 import { type TestApp, startTestApp } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
 import { type ServerProcess, startServer } from '../helpers/server-process.js';
+
+// Real processes on a shared, busy machine: each CLI run costs a node start-up.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const me = { method: 'GET', url: '/v1/me' } as const;
 
