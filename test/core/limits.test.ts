@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, type LimiterState, decide, rateLimitHeaders, resolveLimits } from '../../src/core/limits.js';
+import { DAY_MS, DEFAULT_TIER, type LimiterState, decide, rateLimitHeaders, resolveLimits } from '../../src/core/limits.js';
 
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
 
@@ -13,6 +13,17 @@ function burst(limits = resolveLimits('free'), n: number, now = T0, state?: Limi
   }
   return { decisions, state: s! };
 }
+
+describe('tiers (SPEC section 4)', () => {
+  it('are exactly the documented table, standard by default', () => {
+    expect(resolveLimits('free')).toEqual({ perMinute: 60, perDay: 10_000 });
+    expect(resolveLimits('standard')).toEqual({ perMinute: 600, perDay: 100_000 });
+    expect(resolveLimits('premium')).toEqual({ perMinute: 3_000, perDay: 1_000_000 });
+    expect(resolveLimits('enterprise')).toEqual({ perMinute: 12_000, perDay: 10_000_000 });
+    expect(DEFAULT_TIER).toBe('standard');
+    expect(resolveLimits('free', { perMinute: 100_000 })).toEqual({ perMinute: 100_000, perDay: 10_000 });
+  });
+});
 
 describe('token bucket per minute (GCRA)', () => {
   it('lets a new key send its per-minute number at once, then refuses', () => {

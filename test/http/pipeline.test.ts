@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCidr } from '../../src/core/client-ip.js';
 import { generateKey } from '../../src/core/keys.js';
+import { OPERATOR } from '../../src/store/audit-repo.js';
 import { ManualClock, type TestApp, startTestApp } from '../helpers/app.js';
 
 describe('the request pipeline (SPEC section 5)', () => {
@@ -119,5 +121,71 @@ describe('the request pipeline (SPEC section 5)', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     const known = await t.key();
     expect((await t.request(known.key, { method: 'GET', url: '/v1/me', remoteAddress: ip })).statusCode).toBe(200);
+  });
+});
+
+describe('the pipeline, continued', () => {
+  const me = { method: 'GET', url: '/v1/me' } as const;
+
+  it('a throttled IP still gets the real answer for known keys, revoked and disabled included', async () => {
+    const t = await startTestApp();
+    try {
+      const revoked = await t.key();
+      await t.runtime.keys.revoke(revoked.id, OPERATOR);
+      const disabled = await t.key();
+      await t.runtime.keys.update(disabled.id, { active: false }, OPERATOR);
+      const ip = '198.51.100.77';
+      for (let i = 0; i < 101; i++) await t.request('Bearer nonsense', { ...me, remoteAddress: ip });
+      expect((await t.request(generateKey('production'), { ...me, remoteAddress: ip })).json().code).toBe('too_many_failed_attempts');
+      expect((await t.request(revoked.key, { ...me, remoteAddress: ip })).json().code).toBe('api_key_revoked');
+      expect((await t.request(disabled.key, { ...me, remoteAddress: ip })).json().code).toBe('api_key_disabled');
+      // Another address is not affected.
+      expect((await t.request(generateKey('production'), { ...me, remoteAddress: '198.51.100.78' })).json().code).toBe('invalid_api_key');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('ATENDER_TRUST_PROXY: X-Forwarded-For decides the client IP only from a trusted proxy', async () => {
+    const t = await startTestApp({ config: { trustProxy: [parseCidr('10.0.0.0/8')!] } });
+    try {
+      const key = await t.key({ allowedIps: ['203.0.113.0/24'] });
+      const from = (remoteAddress: string, xff?: string) => t.request(key.key, { ...me, remoteAddress, headers: xff ? { 'x-forwarded-for': xff } : {} });
+      expect((await from('10.0.0.2', '203.0.113.5')).statusCode).toBe(200);
+      expect((await from('10.0.0.2', '203.0.113.5, 10.0.0.9')).statusCode).toBe(200);
+      // The client cannot spoof its way in by writing the header itself.
+      expect((await from('10.0.0.2', '203.0.113.5, 198.51.100.1')).json().code).toBe('ip_not_allowed');
+      expect((await from('198.51.100.1', '203.0.113.5')).json().code).toBe('ip_not_allowed');
+      expect((await from('10.0.0.2')).json().code).toBe('ip_not_allowed');
+    } finally {
+      await t.close();
+    }
+    // Without ATENDER_TRUST_PROXY the header is ignored entirely.
+    const plain = await startTestApp();
+    try {
+      const key = await plain.key({ allowedIps: ['203.0.113.0/24'] });
+      expect((await plain.request(key.key, { ...me, remoteAddress: '10.0.0.2', headers: { 'x-forwarded-for': '203.0.113.5' } })).json().code).toBe('ip_not_allowed');
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('revocation never fails open: no healthy feed and no database → 503 service_unavailable', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
+    const t = await startTestApp({ clock });
+    const key = await t.key();
+    expect((await t.request(key.key, me)).statusCode).toBe(200);
+    // Within 1 s of its confirmation the cached record still answers, whatever happens.
+    await t.runtime.feed.stop();
+    clock.advance(1_000);
+    expect((await t.request(key.key, me)).statusCode).toBe(200);
+    // Past that, with the feed silent and the database gone, nothing can confirm the key.
+    clock.advance(1);
+    await t.runtime.store.db.destroy();
+    const res = await t.request(key.key, me);
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ code: 'service_unavailable', status: 503 });
+    expect(res.body).not.toContain(key.key);
+    await t.close();
   });
 });
