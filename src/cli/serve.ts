@@ -1,8 +1,7 @@
 /** `atender serve`: migrate, seed a demo org into an empty database, serve, shut down gracefully. */
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { buildApp } from '../http/app.js';
-import { type ServingRuntime, openServingRuntime } from '../runtime.js';
+import type { ServingRuntime } from '../runtime.js';
 import { ALL_SCOPES } from '../core/scopes.js';
 import { OPERATOR } from '../store/audit-repo.js';
 
@@ -17,6 +16,8 @@ export function serveCommand(program: Command): void {
 }
 
 export async function serve(options: { seed: boolean }): Promise<void> {
+  // Loaded here, not at the top: the other commands should not pay for the web stack.
+  const [{ buildApp }, { openServingRuntime }] = await Promise.all([import('../http/app.js'), import('../runtime.js')]);
   const config = loadConfig();
   const runtime = await openServingRuntime(config);
   const banner = options.seed ? await seedDemo(runtime) : null;
