@@ -6,6 +6,7 @@ import { KeyVerifier } from './auth/key-verifier.js';
 import { KeyChangeFeed } from './changes/key-change-feed.js';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
+import { Idempotency } from './http/idempotency.js';
 import { FailedAuthThrottle } from './limiter/failed-auth.js';
 import type { RateLimiter } from './limiter/limiter.js';
 import { MemoryLimiter } from './limiter/memory.js';
@@ -30,6 +31,7 @@ export interface ServingRuntime extends Runtime {
   limiter: RateLimiter;
   failedAuth: FailedAuthThrottle;
   usage: UsageRecorder;
+  idempotency: Idempotency;
 }
 
 /** What a CLI command needs: the database and the services. */
@@ -60,6 +62,8 @@ export async function openServingRuntime(config: Config, clock: Clock = systemCl
   const usage = new UsageRecorder(base.store);
   usage.start();
   const limiter: RateLimiter = new MemoryLimiter();
+  const idempotency = new Idempotency(base.store, clock);
+  idempotency.start();
   return {
     ...base,
     verifier,
@@ -67,7 +71,9 @@ export async function openServingRuntime(config: Config, clock: Clock = systemCl
     limiter,
     failedAuth: new FailedAuthThrottle(),
     usage,
+    idempotency,
     async close() {
+      idempotency.stop();
       await feed.stop();
       await usage.stop();
       await limiter.close();

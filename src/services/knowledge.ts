@@ -4,6 +4,9 @@ import { newId } from '../core/ids.js';
 import { ApiError } from '../core/problems.js';
 import { isUniqueViolation } from '../store/dialect.js';
 import type { Store } from '../store/db.js';
+import type { Db } from '../store/keys-repo.js';
+import type { PageRequest } from '../store/keyset.js';
+import { inTransaction } from '../store/transactions.js';
 import { type ArticleRow, deleteArticle, findArticle, insertArticle, listArticles, updateArticle } from '../store/articles-repo.js';
 import { slugify } from './orgs.js';
 
@@ -48,8 +51,8 @@ export class KnowledgeService {
     private readonly clock: Clock,
   ) {}
 
-  async list(tenantId: string, limit: number, afterId?: string): Promise<ArticleRow[]> {
-    return listArticles(this.store.db, tenantId, limit, afterId);
+  async list(tenantId: string, page: PageRequest): Promise<ArticleRow[]> {
+    return listArticles(this.store.db, tenantId, page);
   }
 
   async get(tenantId: string, by: { id: string } | { slug: string }): Promise<Article> {
@@ -59,48 +62,44 @@ export class KnowledgeService {
   }
 
   async create(tenantId: string, input: ArticleInput): Promise<Article> {
-    const now = this.clock.now();
-    const slug = input.slug ?? (await this.freeSlug(tenantId, slugify(input.title, 'article')));
-    const row: ArticleRow = {
-      id: newId('art', now),
-      tenant_id: tenantId,
-      slug,
-      title: input.title,
-      body: input.body,
-      collection: input.collection ?? null,
-      status: input.status ?? 'draft',
-      created_at: now,
-      updated_at: now,
-    };
-    try {
-      await insertArticle(this.store.db, row);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw slugTaken(slug);
-      throw error;
-    }
-    return articleView(row);
+    return inTransaction(this.store.db, async (tx) => {
+      const now = this.clock.now();
+      const slug = input.slug ?? (await freeSlug(tx, tenantId, slugify(input.title, 'article')));
+      const row: ArticleRow = {
+        id: newId('art', now),
+        tenant_id: tenantId,
+        slug,
+        title: input.title,
+        body: input.body,
+        collection: input.collection ?? null,
+        status: input.status ?? 'draft',
+        created_at: now,
+        updated_at: now,
+      };
+      await write(() => insertArticle(tx, row), slug);
+      return articleView(row);
+    });
   }
 
   async update(tenantId: string, id: string, patch: Partial<ArticleInput>): Promise<Article> {
-    const existing = await findArticle(this.store.db, tenantId, { id });
-    if (!existing) throw notFound(id);
-    const changes: Partial<ArticleRow> = { updated_at: this.clock.now() };
-    if (patch.title !== undefined) changes.title = patch.title;
-    if (patch.body !== undefined) changes.body = patch.body;
-    if (patch.slug !== undefined) changes.slug = patch.slug;
-    if (patch.collection !== undefined) changes.collection = patch.collection;
-    if (patch.status !== undefined) changes.status = patch.status;
-    try {
-      await updateArticle(this.store.db, tenantId, id, changes);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw slugTaken(patch.slug ?? '');
-      throw error;
-    }
-    return articleView({ ...existing, ...changes });
+    return inTransaction(this.store.db, async (tx) => {
+      const existing = await findArticle(tx, tenantId, { id });
+      if (!existing) throw notFound(id);
+      const changes: Partial<ArticleRow> = { updated_at: this.clock.now() };
+      if (patch.title !== undefined) changes.title = patch.title;
+      if (patch.body !== undefined) changes.body = patch.body;
+      if (patch.slug !== undefined) changes.slug = patch.slug;
+      if (patch.collection !== undefined) changes.collection = patch.collection;
+      if (patch.status !== undefined) changes.status = patch.status;
+      await write(() => updateArticle(tx, tenantId, id, changes), patch.slug ?? '');
+      return articleView({ ...existing, ...changes });
+    });
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
-    if (!(await deleteArticle(this.store.db, tenantId, id))) throw notFound(id);
+    await inTransaction(this.store.db, async (tx) => {
+      if (!(await deleteArticle(tx, tenantId, id))) throw notFound(id);
+    });
   }
 
   /** Replaces the article with this slug, or creates it. */
@@ -108,29 +107,37 @@ export class KnowledgeService {
     if (input.slug !== undefined && input.slug !== slug) {
       throw new ApiError('invalid_request', 'body.slug differs from the slug in the path', { errors: [{ path: 'body.slug', message: 'must equal the path slug' }] });
     }
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const existing = await findArticle(this.store.db, tenantId, { slug });
-      if (existing) {
-        const now = this.clock.now();
-        const replaced: ArticleRow = { ...existing, title: input.title, body: input.body, collection: input.collection ?? null, status: input.status ?? 'draft', updated_at: now };
-        await updateArticle(this.store.db, tenantId, existing.id, replaced);
+    const attempt = () =>
+      inTransaction(this.store.db, async (tx) => {
+        const existing = await findArticle(tx, tenantId, { slug });
+        if (!existing) return { article: await this.create(tenantId, { ...input, slug }), created: true };
+        const replaced: ArticleRow = { ...existing, title: input.title, body: input.body, collection: input.collection ?? null, status: input.status ?? 'draft', updated_at: this.clock.now() };
+        await updateArticle(tx, tenantId, existing.id, replaced);
         return { article: articleView(replaced), created: false };
-      }
-      try {
-        return { article: await this.create(tenantId, { ...input, slug }), created: true };
-      } catch (error) {
-        // A concurrent upsert created it first: replace it instead.
-        if (!(error instanceof ApiError && error.code === 'conflict')) throw error;
-      }
+      });
+    try {
+      return await attempt();
+    } catch (error) {
+      // A concurrent upsert created it first (its insert won the unique slug): replace it instead.
+      if (error instanceof ApiError && error.code === 'conflict') return attempt();
+      throw error;
     }
-    throw slugTaken(slug);
   }
+}
 
-  private async freeSlug(tenantId: string, base: string): Promise<string> {
-    for (let i = 1; i < 100; i++) {
-      const candidate = i === 1 ? base : `${base}-${i}`;
-      if (!(await findArticle(this.store.db, tenantId, { slug: candidate }))) return candidate;
-    }
-    return `${base}-${Date.now().toString(36)}`;
+async function write(statement: () => Promise<void>, slug: string): Promise<void> {
+  try {
+    await statement();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw slugTaken(slug);
+    throw error;
   }
+}
+
+async function freeSlug(tx: Db, tenantId: string, base: string): Promise<string> {
+  for (let i = 1; i < 100; i++) {
+    const candidate = i === 1 ? base : `${base}-${i}`;
+    if (!(await findArticle(tx, tenantId, { slug: candidate }))) return candidate;
+  }
+  return `${base}-${Date.now().toString(36)}`;
 }

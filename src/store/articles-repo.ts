@@ -1,14 +1,13 @@
 /** Knowledge-base articles. Every query is scoped by the tenant taken from the key. */
 import type { Selectable } from 'kysely';
 import type { Db } from './keys-repo.js';
+import { type PageRequest, keysetPage } from './keyset.js';
 import type { ArticlesTable } from './schema.js';
 
 export type ArticleRow = Selectable<ArticlesTable>;
 
-export async function listArticles(db: Db, tenantId: string, limit: number, afterId?: string): Promise<ArticleRow[]> {
-  let q = db.selectFrom('articles').selectAll().where('tenant_id', '=', tenantId);
-  if (afterId) q = q.where('id', '<', afterId);
-  return q.orderBy('id', 'desc').limit(limit + 1).execute();
+export async function listArticles(db: Db, tenantId: string, page: PageRequest): Promise<ArticleRow[]> {
+  return keysetPage(db.selectFrom('articles').selectAll().where('tenant_id', '=', tenantId), page).execute();
 }
 
 export async function findArticle(db: Db, tenantId: string, by: { id: string } | { slug: string }): Promise<ArticleRow | undefined> {

@@ -27,3 +27,17 @@ export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string } | null;
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+/**
+ * The columns of the unique constraint a write violated, read from the engine's
+ * error: PostgreSQL's detail "Key (tenant_id, email)=(...) already exists",
+ * SQLite's message "UNIQUE constraint failed: contacts.tenant_id, contacts.email".
+ */
+export function violatedUniqueColumns(error: unknown): string[] {
+  if (!isUniqueViolation(error)) return [];
+  const e = error as { detail?: string; message?: string };
+  const pg = /^Key \(([^)]*)\)/.exec(e.detail ?? '');
+  if (pg) return pg[1]!.split(',').map((c) => c.trim());
+  const sqlite = /constraint failed: (.*)$/.exec(e.message ?? '');
+  return sqlite ? sqlite[1]!.split(',').map((c) => c.trim().replace(/^.*\./, '')) : [];
+}

@@ -97,6 +97,43 @@ export interface ArticlesTable {
   updated_at: number;
 }
 
+export interface ContactsTable {
+  id: string;
+  tenant_id: string;
+  /** Lowercased, so uniqueness per tenant ignores case. */
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+  external_id: string | null;
+  /** JSON object. */
+  attributes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConversationsTable {
+  id: string;
+  tenant_id: string;
+  contact_id: string;
+  channel: 'api' | 'email' | 'chat' | 'phone';
+  subject: string | null;
+  status: 'open' | 'snoozed' | 'closed';
+  created_at: number;
+  updated_at: number;
+  /** Set by the first agent message (ms after created_at), so analytics reads one column. */
+  first_response_ms: number | null;
+}
+
+export interface MessagesTable {
+  id: string;
+  tenant_id: string;
+  conversation_id: string;
+  author_type: 'contact' | 'agent' | 'bot';
+  author_id: string | null;
+  body: string;
+  created_at: number;
+}
+
 export interface IdempotencyKeysTable {
   key_id: string;
   idempotency_key: string;
@@ -134,6 +171,9 @@ export interface Database {
   key_changes: KeyChangesTable;
   audit_log: AuditLogTable;
   articles: ArticlesTable;
+  contacts: ContactsTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
   idempotency_keys: IdempotencyKeysTable;
   usage_events: UsageEventsTable;
   node_heartbeats: NodeHeartbeatsTable;

@@ -2,10 +2,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { guarded } from '../../http/auth-plugin.js';
+import { type Idempotency, IdempotencyKeyHeader } from '../../http/idempotency.js';
 import { type KnowledgeService, articleView } from '../../services/knowledge.js';
 import { IdParam } from '../schemas/common.js';
 import { Article, ArticleInput, ArticlePatch, Slug } from '../schemas/knowledge.js';
-import { Page, PageQuery, decodeCursor, toPage } from './pagination.js';
+import { Page, PageQuery, pageRequest, toPage } from './pagination.js';
 
 const read = guarded(['knowledge:read']);
 const write = guarded(['knowledge:write']);
@@ -13,12 +14,11 @@ const tags = ['Knowledge base'];
 const ArticleId = IdParam('art');
 const SlugParam = Type.Object({ slug: Slug });
 
-export function knowledgeRoutes(knowledge: KnowledgeService): FastifyPluginAsyncTypebox {
+export function knowledgeRoutes(knowledge: KnowledgeService, idempotency: Idempotency): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/knowledge/articles', { config: read.config, schema: { tags, summary: 'List articles, newest first', security: read.security, querystring: PageQuery, response: { 200: Page(Article) } } }, async (request) => {
-      const { limit, cursor } = request.query;
-      const rows = await knowledge.list(request.apiKey!.tenantId, limit, decodeCursor(cursor));
-      return toPage(rows, limit, articleView);
+      const rows = await knowledge.list(request.apiKey!.tenantId, pageRequest(request.query));
+      return toPage(rows, request.query.limit, articleView);
     });
 
     app.get('/knowledge/articles/:id', { config: read.config, schema: { tags, summary: 'Get an article', security: read.security, params: ArticleId, response: { 200: Article } } }, async (request) =>
@@ -29,10 +29,9 @@ export function knowledgeRoutes(knowledge: KnowledgeService): FastifyPluginAsync
       knowledge.get(request.apiKey!.tenantId, { slug: request.params.slug }),
     );
 
-    app.post('/knowledge/articles', { config: write.config, schema: { tags, summary: 'Create an article', security: write.security, body: ArticleInput, response: { 201: Article } } }, async (request, reply) => {
-      reply.code(201);
-      return knowledge.create(request.apiKey!.tenantId, request.body);
-    });
+    app.post('/knowledge/articles', { config: write.config, schema: { tags, summary: 'Create an article', security: write.security, headers: IdempotencyKeyHeader, body: ArticleInput, response: { 201: Article } } }, async (request, reply) =>
+      idempotency.run(request, reply, 201, () => knowledge.create(request.apiKey!.tenantId, request.body)),
+    );
 
     app.patch('/knowledge/articles/:id', { config: write.config, schema: { tags, summary: 'Change an article', security: write.security, params: ArticleId, body: ArticlePatch, response: { 200: Article } } }, async (request) =>
       knowledge.update(request.apiKey!.tenantId, request.params.id, request.body),

@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ApiError } from '../../core/problems.js';
+import type { PageRequest } from '../../store/keyset.js';
 
 export const PageQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1-100' }),
@@ -35,4 +36,9 @@ export function toPage<R extends { id: string }, V>(rows: R[], limit: number, vi
   const more = rows.length > limit;
   const pageRows = more ? rows.slice(0, limit) : rows;
   return { data: pageRows.map(view), next_cursor: more ? encodeCursor(pageRows[pageRows.length - 1]!.id) : null };
+}
+
+/** A validated `?limit=&cursor=` query → what a repository's keyset query takes. */
+export function pageRequest(query: PageQuery, order: PageRequest['order'] = 'desc'): PageRequest {
+  return { limit: query.limit, after: decodeCursor(query.cursor), order };
 }

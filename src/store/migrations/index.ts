@@ -6,12 +6,14 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { DialectName } from '../dialect.js';
 import { coreMigration } from './001-core.js';
+import { tenantDataMigration } from './002-tenant-data.js';
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '001-core': coreMigration(dialect),
+        '002-tenant-data': tenantDataMigration,
       };
     },
   };
