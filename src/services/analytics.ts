@@ -1,10 +1,9 @@
 /** Conversation analytics for one tenant over a window of UTC days (SPEC section 6). */
 import type { Clock } from '../core/clock.js';
 import { ApiError } from '../core/problems.js';
-import { type BucketCount, type Window, conversationCounts, countsPerBucket, medianFirstResponseMs } from '../store/analytics-repo.js';
+import { type BucketCount, DAY_MS, type Window, conversationCounts, countsPerBucket, dayOf, medianFirstResponseMs } from '../store/analytics-repo.js';
 import type { Store } from '../store/db.js';
 
-const DAY_MS = 86_400_000;
 export const MAX_DAYS = 366;
 const CHANNELS = ['api', 'email', 'chat', 'phone'] as const;
 
@@ -55,7 +54,7 @@ export class AnalyticsService {
   async conversations(tenantId: string, request: AnalyticsRequest): Promise<ConversationAnalytics> {
     const { from, until, interval } = analyticsWindow(request, this.clock.now());
     const bucketMs = interval === 'week' ? 7 * DAY_MS : DAY_MS;
-    const window: Window = { tenantId, from, until, bucketMs };
+    const window: Window = { tenantId, fromDay: dayOf(from), untilDay: dayOf(until), bucketDays: bucketMs / DAY_MS };
     const db = this.store.db;
     const [counts, conversationBuckets, messageBuckets, medianMs] = await Promise.all([
       conversationCounts(db, window),

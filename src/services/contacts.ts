@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import { ApiError } from '../core/problems.js';
 import { type ContactFilter, type ContactRow, deleteContact, findContact, hasConversations, insertContact, insertContactIfAbsent, listContacts, updateContact } from '../store/contacts-repo.js';
+import { uncountContact } from '../store/analytics-repo.js';
 import type { Store } from '../store/db.js';
 import { violatedUniqueColumns } from '../store/dialect.js';
 import type { Db } from '../store/keys-repo.js';
@@ -142,6 +143,7 @@ export class ContactService {
       if (!cascade && (await hasConversations(tx, tenantId, id))) {
         throw new ApiError('conflict', `contact ${id} has conversations; delete with ?cascade=true to delete them too`);
       }
+      if (cascade) await uncountContact(tx, tenantId, id);
       if (!(await deleteContact(tx, tenantId, id))) throw contactNotFound(id);
     });
   }

@@ -1,12 +1,13 @@
 /**
  * Conversation rules: a conversation belongs to a contact of the same tenant,
  * messages list oldest first, the first message's author defaults to the
- * contact, and the first agent reply's delay is recorded when it is written so
- * analytics reads one column. Every mutation runs in one transaction.
+ * contact. What analytics needs is recorded with each write, in its
+ * transaction: the daily counters and the first agent reply's delay.
  */
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import { ApiError } from '../core/problems.js';
+import { countConversation, countMessages, dayOf } from '../store/analytics-repo.js';
 import { type ConversationFilter, type ConversationRow, type MessageRow, findConversation, firstContactMessageAt, insertConversation, insertMessage, listConversations, listMessages, recordFirstResponse, updateConversation } from '../store/conversations-repo.js';
 import { findContact } from '../store/contacts-repo.js';
 import type { Store } from '../store/db.js';
@@ -108,6 +109,7 @@ export class ConversationService {
       first_response_ms: null,
     };
     await insertConversation(tx, row);
+    await countConversation(tx, tenantId, dayOf(now), row.channel, row.status, 1);
     if (conversation.message) await this.append(tx, row, conversation.message.body, conversation.message.author ?? { type: 'contact' }, 'body.message.author.id');
     return conversationView(row);
   }
@@ -120,6 +122,11 @@ export class ConversationService {
       if (patch.status !== undefined) changes.status = patch.status;
       if (patch.subject !== undefined) changes.subject = patch.subject;
       await updateConversation(tx, tenantId, id, changes);
+      if (changes.status !== undefined && changes.status !== existing.status) {
+        const day = dayOf(existing.created_at);
+        await countConversation(tx, tenantId, day, existing.channel, existing.status, -1);
+        await countConversation(tx, tenantId, day, existing.channel, changes.status, 1);
+      }
       return conversationView({ ...existing, ...changes });
     });
   }
@@ -155,6 +162,7 @@ export class ConversationService {
       created_at: now,
     };
     await insertMessage(tx, row);
+    await countMessages(tx, conversation.tenant_id, dayOf(now), 1);
     if (author.type === 'agent' && conversation.first_response_ms === null) {
       // The reply time counts from the contact's first message; an agent writing first has nothing to answer yet.
       const askedAt = await firstContactMessageAt(tx, conversation.tenant_id, conversation.id);

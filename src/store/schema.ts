@@ -134,6 +134,23 @@ export interface MessagesTable {
   created_at: number;
 }
 
+/** Conversations per tenant, UTC day of creation, channel and current status: kept in step by every write, so analytics reads at most days x channels x statuses rows. */
+export interface DailyConversationCountsTable {
+  tenant_id: string;
+  /** Days since 1970-01-01 UTC. */
+  day: number;
+  channel: string;
+  status: string;
+  conversations: number;
+}
+
+/** Messages per tenant and UTC day of sending, kept in step by every write. */
+export interface DailyMessageCountsTable {
+  tenant_id: string;
+  day: number;
+  messages: number;
+}
+
 export interface IdempotencyKeysTable {
   key_id: string;
   idempotency_key: string;
@@ -174,6 +191,8 @@ export interface Database {
   contacts: ContactsTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
+  daily_conversation_counts: DailyConversationCountsTable;
+  daily_message_counts: DailyMessageCountsTable;
   idempotency_keys: IdempotencyKeysTable;
   usage_events: UsageEventsTable;
   node_heartbeats: NodeHeartbeatsTable;

@@ -36,7 +36,7 @@ describe('cursor pagination on every list', () => {
       const before: string[] = [];
       let cursor: string | null = null;
       do {
-        const page = (await c.get(`${list.url}?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).json();
+        const page: { data: { id: string }[]; next_cursor: string | null } = (await c.get(`${list.url}?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).json();
         before.push(...page.data.map((x: { id: string }) => x.id));
         cursor = page.next_cursor;
       } while (cursor);
@@ -45,7 +45,7 @@ describe('cursor pagination on every list', () => {
       const inserted: string[] = [];
       cursor = null;
       do {
-        const page = (await c.get(`${list.url}?limit=4${cursor ? `&cursor=${cursor}` : ''}`)).json();
+        const page: { data: { id: string }[]; next_cursor: string | null } = (await c.get(`${list.url}?limit=4${cursor ? `&cursor=${cursor}` : ''}`)).json();
         expect(page.data.length).toBeLessThanOrEqual(4);
         seen.push(...page.data.map((x: { id: string }) => x.id));
         cursor = page.next_cursor;
