@@ -84,13 +84,14 @@ describe.each(await testDatabases())('contacts over HTTP ($name)', (database) =>
     expect(res.json().errors.map((e: { path: string }) => e.path)).toContain(path);
   });
 
-  it('an empty patch is 400; unknown or malformed ids are 404 / 400', async () => {
+  it('an empty patch is 400; unknown ids, of any shape, are 404', async () => {
     const created = (await c.post('/v1/contacts', {})).json();
     expect((await c.patch(`/v1/contacts/${created.id}`, {})).statusCode).toBe(400);
     expect((await c.get('/v1/contacts/ct_00000000000000000000000000')).statusCode).toBe(404);
     expect((await c.patch('/v1/contacts/ct_00000000000000000000000000', { name: 'x' })).statusCode).toBe(404);
     expect((await c.delete('/v1/contacts/ct_00000000000000000000000000')).statusCode).toBe(404);
-    expect((await c.get('/v1/contacts/cv_00000000000000000000000000')).statusCode).toBe(400);
+    expect((await c.get('/v1/contacts/cv_00000000000000000000000000')).statusCode).toBe(404);
+    expect((await c.get('/v1/contacts/not-an-id')).statusCode).toBe(404);
   });
 
   it('upsert by external_id: 201 created, then 200 replaced (every field, attributes included)', async () => {
