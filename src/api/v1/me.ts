@@ -1,20 +1,9 @@
 /** `GET /v1/me`: who am I, what may I do, how much budget is left. Needs no scope. */
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { guarded } from '../../http/auth-plugin.js';
+import { Me } from '../schemas/me.js';
 
 const open = guarded([]);
-
-export const Me = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  environment: Type.Union([Type.Literal('production'), Type.Literal('sandbox')]),
-  scopes: Type.Array(Type.String()),
-  tier: Type.String(),
-  limits: Type.Object({ per_minute: Type.Integer(), per_day: Type.Integer() }),
-  remaining: Type.Object({ minute: Type.Integer(), day: Type.Integer() }),
-  tenant: Type.Object({ id: Type.String(), org_id: Type.String(), environment: Type.String() }),
-});
 
 export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/me', { config: open.config, schema: { tags: ['Key'], summary: 'The calling key: scopes, tier, limits, remaining budget, tenant', security: open.security, response: { 200: Me } } }, async (request) => {
