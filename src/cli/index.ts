@@ -4,6 +4,7 @@ import { adminCommands } from './admin.js';
 import { exitCodeFor } from './context.js';
 import { keyCommands } from './keys.js';
 import { orgCommands } from './org.js';
+import { pushKbCommand } from './push-kb.js';
 import { serveCommand } from './serve.js';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   orgCommands(program);
   keyCommands(program);
   adminCommands(program);
+  pushKbCommand(program);
   // Sub-commands inherit the exit override and the one-line error output.
   const inherit = (cmd: Command) => {
     for (const sub of cmd.commands) {
