@@ -109,7 +109,7 @@ export async function pushKb(options: PushKbOptions): Promise<PushKbResult> {
   }
   const writes = actions.filter(isWrite);
   if (options.dryRun || writes.length === 0) {
-    write(options.dryRun ? 'dry run: nothing written' : 'nothing to do');
+    write(`${options.dryRun ? 'dry run: nothing written' : 'nothing to do'} (${client.stats.requests} requests)`);
     return { counts, failed: 0, requests: client.stats.requests };
   }
 

@@ -52,6 +52,7 @@ describe('push-kb', () => {
     const second = await push(key, [dir]);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('plan: 0 to create, 0 to update, 0 to delete, 200 unchanged');
+    expect(second.stdout).toContain('nothing to do (3 requests)'); // GET /v1/me and two pages of 100
     expect(await writesBy(key)).toHaveLength(200);
 
     writeFileSync(join(dir, docFile(42).path), docFile(42).text.replace('Generated body 42.', 'Edited body.'));
