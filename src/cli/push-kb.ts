@@ -115,7 +115,13 @@ export async function pushKb(options: PushKbOptions): Promise<PushKbResult> {
 
   const started = Date.now();
   const bar = progress(out, writes.length);
-  const outcomes = await applyPlan(client, writes as WriteAction[], concurrency, (o) => bar.step(outcomeLine(o), o.error !== undefined || o.skipped === true));
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    err.write('\natender: interrupted: finishing the requests in flight, then saving what was created\n');
+    interrupt.abort();
+  };
+  process.once('SIGINT', onSigint);
+  const outcomes = await applyPlan(client, writes as WriteAction[], concurrency, (o) => bar.step(outcomeLine(o), o.error !== undefined || o.skipped === true), interrupt.signal).finally(() => process.off('SIGINT', onSigint));
   bar.end();
 
   const newlyCreated = outcomes.filter((o) => o.action.kind === 'create' && o.article).map((o) => o.article as Article);
@@ -130,8 +136,10 @@ export async function pushKb(options: PushKbOptions): Promise<PushKbResult> {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   write(`done: ${done('create')} created, ${done('update')} updated, ${done('delete')} deleted, ${counts.unchanged} unchanged, ${failures.length} failed in ${seconds}s (${client.stats.requests} requests, ${client.stats.retries} retries)`);
   if (failures.length > 0) {
-    const first = failures.find((o) => o.error)?.error;
-    throw new SyncFailed(`push-kb: ${failures.length} of ${writes.length} change(s) failed${first ? `; first: ${describeError(first)}` : ''}`);
+    const errors = failures.filter((o) => o.error);
+    const skipped = failures.length - errors.length;
+    const first = errors[0]?.error;
+    throw new SyncFailed(`push-kb: ${errors.length} of ${writes.length} change(s) failed${skipped ? `, ${skipped} skipped` : ''}${first ? `; first: ${describeError(first)}` : ''}`);
   }
   return { counts, failed: 0, requests: client.stats.requests };
 }

@@ -16,7 +16,7 @@ export interface Outcome {
   /** The article as the server answered it (create, update). */
   article?: Article;
   error?: AtenderError | Error;
-  /** Not attempted because an earlier answer showed the key cannot write. */
+  /** Not attempted: an earlier answer showed the key cannot write, or the run was interrupted. */
   skipped?: boolean;
 }
 
@@ -46,7 +46,8 @@ async function perform(client: Atender, action: WriteAction): Promise<Article | 
 
 const refusesTheKey = (error: unknown) => error instanceof AuthenticationError || (error instanceof PermissionError && error.code === 'insufficient_scope');
 
-export async function applyPlan(client: Atender, actions: readonly WriteAction[], concurrency: number, onOutcome: (outcome: Outcome) => void): Promise<Outcome[]> {
+/** `interrupt` (Ctrl-C) lets requests in flight finish and skips the rest, so what was created is still recorded. */
+export async function applyPlan(client: Atender, actions: readonly WriteAction[], concurrency: number, onOutcome: (outcome: Outcome) => void, interrupt?: AbortSignal): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   let next = 0;
   let stopped = false;
@@ -57,7 +58,7 @@ export async function applyPlan(client: Atender, actions: readonly WriteAction[]
   const worker = async () => {
     while (next < actions.length) {
       const action = actions[next++]!;
-      if (stopped) {
+      if (stopped || interrupt?.aborted) {
         record({ action, skipped: true });
         continue;
       }

@@ -1,4 +1,5 @@
 /** `atender push-kb` run as a user runs it (the real bin) against a real server over loopback HTTP. */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { generateKey } from '../../src/core/keys.js';
 import { MANIFEST_FILE } from '../../src/kb-sync/manifest.js';
 import { Atender } from '../../src/sdk/index.js';
 import { type TestApp, startTestApp } from '../helpers/app.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { docFile, docsFolder } from '../helpers/docs-folder.js';
 
 let t: TestApp;
@@ -84,6 +85,28 @@ describe('push-kb', () => {
     expect(Object.keys(Object.values(manifest.tenants as Record<string, { articles: object }>)[0]!.articles)).toHaveLength(199);
   });
 
+  it('on Ctrl-C finishes the request in flight, skips the rest and records what it created', async () => {
+    const key = await writerKey();
+    const dir = docsFolder(100, 'interrupted');
+    const child = spawn(process.execPath, [BIN, 'push-kb', dir, '--concurrency', '1'], { env: { ...process.env, ATENDER_API_KEY: key, ATENDER_API_URL: url } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if ((stdout.match(/^created /gm) ?? []).length === 3) child.kill('SIGINT');
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('interrupted: finishing the requests in flight');
+    const created = (stdout.match(/^created /gm) ?? []).length;
+    expect(created).toBeGreaterThanOrEqual(3);
+    expect(stdout).toContain(`done: ${created} created`);
+    expect(stderr).toContain(`push-kb: 0 of 100 change(s) failed, ${100 - created} skipped`);
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8'));
+    expect(Object.keys(Object.values(manifest.tenants as Record<string, { articles: object }>)[0]!.articles)).toHaveLength(created);
+  });
+
   it('--dry-run prints the plan and writes nothing, not even the state file', async () => {
     const key = await writerKey();
     const dir = docsFolder(3, 'dry');
@@ -100,7 +123,7 @@ describe('push-kb', () => {
     const run = await push(key, [docsFolder(20, 'readonly'), '--concurrency', '1']);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('failed   readonly.section-0.article-0000: insufficient_scope: this endpoint needs knowledge:write; the key lacks knowledge:write');
-    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^atender: push-kb: 20 of 20 change\(s\) failed; first: insufficient_scope: this endpoint needs knowledge:write; the key lacks knowledge:write \(request req_\w+\)$/)]);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^atender: push-kb: 1 of 20 change\(s\) failed, 19 skipped; first: insufficient_scope: this endpoint needs knowledge:write; the key lacks knowledge:write \(request req_\w+\)$/)]);
     expect(run.stdout.match(/skipped/g)).toHaveLength(19);
   });
 
