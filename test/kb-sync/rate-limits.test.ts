@@ -5,7 +5,7 @@
  * exactly the waits the client chose.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pushKb } from '../../src/cli/push-kb.js';
+import { pushKb } from '../../src/cli/push-kb-run.js';
 import { Atender } from '../../src/sdk/index.js';
 import { ManualClock, type TestApp, startTestApp } from '../helpers/app.js';
 import { docsFolder } from '../helpers/docs-folder.js';
