@@ -5,10 +5,12 @@
  */
 import { KEY_PATTERN, parseKey } from '../core/keys.js';
 import { AtenderConfigError } from './errors.js';
-import { type ArticlesResource, articlesResource } from './resources/knowledge.js';
 import type { CallOptions } from './resources/collection.js';
+import { type ContactsResource, contactsResource } from './resources/contacts.js';
+import { type ChannelsResource, type ConversationsResource, channelsResource, conversationsResource } from './resources/conversations.js';
+import { type ArticlesResource, articlesResource } from './resources/knowledge.js';
 import { Transport, type RetryPolicy, abortableSleep } from './transport.js';
-import type { Me } from './types.js';
+import type { AnalyticsQuery, ConversationAnalytics, Me } from './types.js';
 
 export interface AtenderOptions extends Partial<RetryPolicy> {
   /** Defaults to the ATENDER_API_KEY environment variable. */
@@ -52,6 +54,10 @@ export class Atender {
   readonly environment: 'production' | 'sandbox';
   readonly baseUrl: string;
   readonly knowledge: { articles: ArticlesResource };
+  readonly contacts: ContactsResource;
+  readonly conversations: ConversationsResource;
+  readonly channels: ChannelsResource;
+  readonly analytics: { conversations(query?: AnalyticsQuery, opts?: CallOptions): Promise<ConversationAnalytics> };
   /** Attempts sent, retries made and time spent waiting, since this client was made. */
   readonly stats: Transport['stats'];
   protected readonly transport: Transport;
@@ -81,6 +87,12 @@ export class Atender {
     });
     this.stats = this.transport.stats;
     this.knowledge = { articles: articlesResource(this.transport) };
+    this.contacts = contactsResource(this.transport);
+    this.conversations = conversationsResource(this.transport);
+    this.channels = channelsResource(this.transport);
+    this.analytics = {
+      conversations: async (query = {}, opts = {}) => (await this.transport.request<ConversationAnalytics>('GET', '/v1/analytics/conversations', { query, signal: opts.signal })).data,
+    };
   }
 
   /** `GET /v1/me`: the key's scopes, tier, limits, remaining budget and tenant (no scope needed). */

@@ -8,12 +8,13 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-export interface ListParams {
+// A type alias, not an interface: it must fit the SDK's query-string record type.
+export type ListParams = {
   /** Page size, 1-100; the SDK asks for 100 unless told otherwise, to spend fewer requests. */
   limit?: number | undefined;
   /** Start after this cursor (a `next_cursor` from an earlier page). */
   cursor?: string | undefined;
-}
+};
 
 export const DEFAULT_PAGE_SIZE = 100;
 
