@@ -13,6 +13,8 @@ export interface Config {
   /** Bench-only: mounts the same handler without the pipeline. Never set in production. */
   benchBaseline: boolean;
   usageRetentionDays: number;
+  /** How often buffered usage events are written (ms); a full batch is written at once regardless. */
+  usageFlushMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -42,5 +44,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.ATENDER_LOG_LEVEL || 'info',
     benchBaseline: env.ATENDER_BENCH_BASELINE === '1',
     usageRetentionDays: integer('ATENDER_USAGE_RETENTION_DAYS', env.ATENDER_USAGE_RETENTION_DAYS, 30, 1, 3650),
+    usageFlushMs: integer('ATENDER_USAGE_FLUSH_MS', env.ATENDER_USAGE_FLUSH_MS, 1_000, 10, 4_000),
   };
 }

@@ -10,11 +10,13 @@ import { Idempotency } from './http/idempotency.js';
 import { FailedAuthThrottle } from './limiter/failed-auth.js';
 import type { RateLimiter } from './limiter/limiter.js';
 import { MemoryLimiter } from './limiter/memory.js';
+import { ExpiryNotices } from './services/expiry-notices.js';
 import { KeyService } from './services/keys.js';
 import { OrgService } from './services/orgs.js';
 import { type Store, openStore } from './store/db.js';
 import { findRecordByDigest } from './store/keys-repo.js';
 import { UsageRecorder } from './usage/recorder.js';
+import { UsagePruner } from './usage/retention.js';
 
 export interface Runtime {
   config: Config;
@@ -32,6 +34,8 @@ export interface ServingRuntime extends Runtime {
   failedAuth: FailedAuthThrottle;
   usage: UsageRecorder;
   idempotency: Idempotency;
+  usagePruner: UsagePruner;
+  expiryNotices: ExpiryNotices;
 }
 
 /** What a CLI command needs: the database and the services. */
@@ -59,8 +63,11 @@ export async function openServingRuntime(config: Config, clock: Clock = systemCl
     if (digest) verifier.forgetUnknown(digest);
   });
   await feed.start();
-  const usage = new UsageRecorder(base.store);
+  const usage = new UsageRecorder(base.store.db, { flushIntervalMs: config.usageFlushMs });
   usage.start();
+  const usagePruner = new UsagePruner(base.store.db, clock, config.usageRetentionDays);
+  usagePruner.start();
+  const expiryNotices = new ExpiryNotices(base.keys);
   const limiter: RateLimiter = new MemoryLimiter();
   const idempotency = new Idempotency(base.store, clock);
   idempotency.start();
@@ -72,9 +79,13 @@ export async function openServingRuntime(config: Config, clock: Clock = systemCl
     failedAuth: new FailedAuthThrottle(),
     usage,
     idempotency,
+    usagePruner,
+    expiryNotices,
     async close() {
       idempotency.stop();
       await feed.stop();
+      await usagePruner.stop();
+      await expiryNotices.idle();
       await usage.stop();
       await limiter.close();
       await base.close();

@@ -8,6 +8,7 @@ import { parseScopes } from '../core/scopes.js';
 import type { Actor } from '../store/audit-repo.js';
 import { type KeyView, MAX_GRACE_MS } from '../services/keys.js';
 import { UsageError, positiveInt, printJson, withRuntime } from './context.js';
+import { usageCommand } from './usage.js';
 
 function operator(): Actor {
   let name = 'cli';
@@ -109,7 +110,7 @@ export function keyCommands(program: Command): void {
       const list = await withRuntime(async (rt) => rt.keys.list((await rt.orgs.resolve(opts.org)).id));
       if (opts.json) return printJson({ data: list });
       if (list.length === 0) return void process.stdout.write('no keys\n');
-      for (const k of list) process.stdout.write(`${k.id}  ${k.environment.padEnd(10)} ${k.status.padEnd(8)} ${k.hint}  ${k.name}\n`);
+      for (const k of list) process.stdout.write(`${k.id}  ${k.environment.padEnd(10)} ${k.status.padEnd(8)} ${k.hint}  last used ${k.last_used_at ?? 'never'}  ${k.name}\n`);
     });
 
   keys
@@ -147,4 +148,6 @@ export function keyCommands(program: Command): void {
     .description('end a rotation grace now: the old secret stops working')
     .option('--json', 'print JSON')
     .action(async (keyId: string, opts: { json?: boolean }) => output(await withRuntime((rt) => rt.keys.endGrace(keyId, operator())), opts.json));
+
+  usageCommand(keys);
 }

@@ -45,7 +45,8 @@ export function bearerToken(header: string): string | null {
 }
 
 export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntime): void {
-  const { verifier, limiter, failedAuth, usage, clock, config } = runtime;
+  const { verifier, limiter, failedAuth, usage, expiryNotices, clock, config } = runtime;
+  const routeOf = routeNamer();
   app.decorateRequest('apiKey', null);
   app.decorateRequest('rateLimit', null);
   app.decorateRequest('clientIp', '');
@@ -70,6 +71,7 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
     request.apiKey = key;
     // 4. revoked, expired, disabled
     const state = keyStateOutcome(key, now);
+    if (state === 'api_key_expired') expiryNotices.notice(key, ip);
     if (state !== 'ok') throw new ApiError(state, stateDetail(state, key.keyId), {}, { 'www-authenticate': INVALID_TOKEN });
     if (request.is404) throw new ApiError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
     // 5. IP allowlist
@@ -95,18 +97,38 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     const key = request.apiKey;
     if (!key) return;
-    const template = request.routeOptions.url;
+    const route = routeOf(request);
     usage.record({
       keyId: key.keyId,
       secretId: key.secretId,
       ts: clock.now(),
       method: request.method,
-      route: template ? `${request.method} ${template.replace(/:([A-Za-z_]+)/g, '{$1}')}` : `${request.method} (no such route)`,
+      route: route.name,
+      requiredScopes: route.scopes,
       status: reply.statusCode,
       latencyMs: reply.elapsedTime,
       ip: request.clientIp,
     });
   });
+}
+
+/**
+ * `GET /v1/knowledge/articles/{id}` and its required scopes, worked out once per
+ * route and method (a bounded set: the routes times the HTTP methods).
+ */
+function routeNamer(): (request: FastifyRequest) => { name: string; scopes: string } {
+  const known = new Map<string, { name: string; scopes: string }>();
+  return (request) => {
+    const template = request.routeOptions.url;
+    const id = `${request.method} ${template ?? ''}`;
+    let route = known.get(id);
+    if (!route) {
+      const name = template ? `${request.method} ${template.replace(/:([A-Za-z_]+)/g, '{$1}')}` : `${request.method} (no such route)`;
+      route = { name, scopes: template ? (request.routeOptions.config.scopes ?? []).join(' ') : '' };
+      known.set(id, route);
+    }
+    return route;
+  };
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

@@ -184,7 +184,9 @@ export class KeyService {
     if (Object.keys(changes).length === 0) return before;
     const action = patch.active === false ? 'api_key.disabled' : patch.active === true ? 'api_key.enabled' : 'api_key.updated';
     await this.store.db.transaction().execute(async (tx) => {
-      await tx.updateTable('api_keys').set({ ...changes, updated_at: now }).where('id', '=', keyId).execute();
+      // A new expiry may pass again: its first use after that is audited again.
+      const marker = changes.expires_at !== undefined ? { expiry_audited_at: null } : {};
+      await tx.updateTable('api_keys').set({ ...changes, ...marker, updated_at: now }).where('id', '=', keyId).execute();
       await recordKeyChange(tx, keyId, action, now);
       await appendAudit(tx, actor, { orgId: before.org_id, tenantId: before.tenant_id, keyId, action, before: pick(before, changes), after: pick(await this.requireIn(tx, keyId), changes) }, now);
     });
@@ -230,6 +232,35 @@ export class KeyService {
     });
     this.emit(keyId, digest);
     return { ...(await this.require(keyId)), key: secret };
+  }
+
+  /**
+   * Audits the first use of a key after it expired ("expired" is reached by time,
+   * not by anyone's action). Called off the request path; the marker column makes
+   * it happen once however many requests and nodes see the expired key. Returns
+   * whether this call wrote the entry.
+   */
+  async auditExpiredUse(keyId: string, sourceIp: string | null): Promise<boolean> {
+    const now = this.clock.now();
+    return this.store.db.transaction().execute(async (tx) => {
+      const claimed = await tx
+        .updateTable('api_keys')
+        .set({ expiry_audited_at: now })
+        .where('id', '=', keyId)
+        .where('expiry_audited_at', 'is', null)
+        .where('expires_at', '<=', now)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 0) return false;
+      const row = (await findKeyRow(tx, keyId))!;
+      await appendAudit(
+        tx,
+        { type: 'system', id: 'expiry', ip: sourceIp },
+        { orgId: row.org_id, tenantId: row.tenant_id, keyId, action: 'api_key.expired', before: { status: row.active === 1 ? 'active' : 'disabled' }, after: { status: 'expired', expires_at: iso(row.expires_at) } },
+        now,
+      );
+      return true;
+    });
   }
 
   /** Ends any running grace now: the containment step for a leak found during a rotation. */

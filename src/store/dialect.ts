@@ -41,3 +41,19 @@ export function violatedUniqueColumns(error: unknown): string[] {
   const sqlite = /constraint failed: (.*)$/.exec(e.message ?? '');
   return sqlite ? sqlite[1]!.split(',').map((c) => c.trim().replace(/^.*\./, '')) : [];
 }
+
+/**
+ * Statements that make a table refuse UPDATE and DELETE, so an append-only log
+ * stays append-only even against a careless query.
+ */
+export function appendOnlyTriggers(dialect: DialectName, table: string): string[] {
+  if (dialect === 'postgres') {
+    return [
+      `create or replace function atender_append_only() returns trigger language plpgsql as $$ begin raise exception '% is append-only', tg_table_name; end $$`,
+      `create trigger ${table}_append_only before update or delete on ${table} for each row execute function atender_append_only()`,
+    ];
+  }
+  return ['update', 'delete'].map(
+    (op) => `create trigger ${table}_append_only_${op} before ${op} on ${table} begin select raise(abort, '${table} is append-only'); end`,
+  );
+}

@@ -47,6 +47,8 @@ export interface ApiKeysTable {
   revoked_at: number | null;
   created_at: number;
   updated_at: number;
+  /** When the first use after expiry was audited; cleared when the expiry changes (migration 003). */
+  expiry_audited_at: Generated<number | null>;
 }
 
 export interface ApiKeySecretsTable {
@@ -173,6 +175,30 @@ export interface UsageEventsTable {
   ip: string | null;
 }
 
+/** Histogram columns of a rollup row: `latency_h<i>` counts requests in bucket i of core/latency.ts. */
+export const LATENCY_COLUMNS = [
+  'latency_h0', 'latency_h1', 'latency_h2', 'latency_h3', 'latency_h4', 'latency_h5', 'latency_h6', 'latency_h7',
+  'latency_h8', 'latency_h9', 'latency_h10', 'latency_h11', 'latency_h12', 'latency_h13', 'latency_h14',
+] as const;
+export type LatencyColumn = (typeof LATENCY_COLUMNS)[number];
+
+/**
+ * Usage per key, per minute or per UTC day, per route and exact status. Rows only
+ * ever grow by `count = count + n`, so any number of writers can merge into them.
+ */
+export type UsageRollupsTable = {
+  key_id: string;
+  period: 'minute' | 'day';
+  bucket_start: number;
+  /** `METHOD /v1/template`, as in usage_events. */
+  route: string;
+  status: number;
+  /** The scopes the route requires, space-separated (empty for none): what `unused_scopes` is computed from. */
+  required_scopes: string;
+  count: number;
+  latency_ms_sum: number;
+} & { [C in LatencyColumn]: number };
+
 export interface NodeHeartbeatsTable {
   node_id: string;
   started_at: number;
@@ -195,5 +221,6 @@ export interface Database {
   daily_message_counts: DailyMessageCountsTable;
   idempotency_keys: IdempotencyKeysTable;
   usage_events: UsageEventsTable;
+  usage_rollups: UsageRollupsTable;
   node_heartbeats: NodeHeartbeatsTable;
 }

@@ -1,21 +1,21 @@
 /**
- * Usage events leave the request path through a bounded in-memory buffer and are
- * written in batches, so recording adds no I/O to a request. When the database
- * falls behind and the buffer is full, the oldest events are dropped and counted
- * (`dropped`) rather than letting memory grow without bound.
+ * Usage events leave the request path through a bounded ring buffer and are
+ * written in batches (usage/writer.ts), so recording costs a request one array
+ * store and no I/O. A batch is written as soon as one is full, and whatever is
+ * buffered at least every `flushIntervalMs` (default 1 s; usage shows within 5 s).
+ *
+ * Bounded: when the database falls behind and the buffer is full, the oldest
+ * events are dropped and counted (`stats.dropped`) rather than letting memory
+ * grow. A failed write puts its batch back (as much as fits) and is retried at
+ * the next flush. `stop()` writes everything still buffered: graceful shutdown
+ * loses nothing while the database is reachable.
  */
-import type { Store } from '../store/db.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { RingBuffer } from './ring-buffer.js';
+import { type UsageEvent, writeUsageBatch } from './writer.js';
 
-export interface UsageEvent {
-  keyId: string;
-  secretId: string | null;
-  ts: number;
-  method: string;
-  route: string;
-  status: number;
-  latencyMs: number;
-  ip: string | null;
-}
+export type { UsageEvent } from './writer.js';
 
 export interface UsageSink {
   record(event: UsageEvent): void;
@@ -23,28 +23,44 @@ export interface UsageSink {
 
 export interface RecorderOptions {
   flushIntervalMs?: number;
-  maxBuffered?: number;
+  /** Most events held in memory; beyond this the oldest are dropped. */
+  capacity?: number;
   batchSize?: number;
 }
 
+/** Counters for the metrics endpoint: each event ends up written, dropped or still pending. */
+export interface UsageRecorderStats {
+  /** Events handed to `record`. */
+  recorded: number;
+  /** Events committed to the database. */
+  written: number;
+  /** Events lost: overwritten while the buffer was full, or left unwritten at shutdown. */
+  dropped: number;
+  /** Batches committed. */
+  batches: number;
+  /** Batch writes that failed (their events were put back for the next try). */
+  failedWrites: number;
+}
+
 export class UsageRecorder implements UsageSink {
-  private buffer: UsageEvent[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
+  readonly stats: UsageRecorderStats = { recorded: 0, written: 0, dropped: 0, batches: 0, failedWrites: 0 };
+  readonly capacity: number;
+  private readonly buffer: RingBuffer<UsageEvent>;
   private readonly flushIntervalMs: number;
-  private readonly maxBuffered: number;
   private readonly batchSize: number;
-  dropped = 0;
-  written = 0;
-  failedFlushes = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private draining: Promise<void> | null = null;
+  private drainScheduled = false;
+  private inFlight = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly db: Kysely<Database>,
     options: RecorderOptions = {},
   ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 1_000;
-    this.maxBuffered = options.maxBuffered ?? 100_000;
-    this.batchSize = options.batchSize ?? 500;
+    this.capacity = options.capacity ?? 100_000;
+    this.batchSize = options.batchSize ?? 1_000;
+    this.buffer = new RingBuffer(this.capacity);
   }
 
   start(): void {
@@ -53,68 +69,61 @@ export class UsageRecorder implements UsageSink {
   }
 
   record(event: UsageEvent): void {
-    if (this.buffer.length >= this.maxBuffered) {
-      this.buffer.shift();
-      this.dropped++;
+    this.stats.recorded++;
+    if (this.buffer.push(event)) this.stats.dropped++;
+    // A full batch is written soon, not at the next tick of the timer, but never inside the request.
+    if (this.buffer.length >= this.batchSize && !this.draining && !this.drainScheduled && this.timer) {
+      this.drainScheduled = true;
+      setImmediate(() => {
+        this.drainScheduled = false;
+        void this.flush();
+      });
     }
-    this.buffer.push(event);
   }
 
+  /** Events buffered or being written, not yet committed. */
   get pending(): number {
-    return this.buffer.length;
+    return this.buffer.length + this.inFlight;
   }
 
-  /** Writes everything buffered so far. Overlapping calls wait for the running flush, then flush again. */
+  /**
+   * Writes everything buffered, batch by batch; resolves when the buffer is empty
+   * or a write failed. Concurrent calls share the running drain, then drain again.
+   */
   async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    while (this.draining) await this.draining;
     if (this.buffer.length === 0) return;
-    this.flushing = this.writeAll().finally(() => (this.flushing = null));
-    return this.flushing;
+    this.draining = this.drain().finally(() => (this.draining = null));
+    return this.draining;
   }
 
+  /** Stops the timer and writes what is left; whatever cannot be written is counted as dropped. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.flush();
+    if (this.buffer.length > 0) await this.flush(); // one retry after a failed write
+    const lost = this.buffer.take(this.buffer.length).length;
+    this.stats.dropped += lost;
   }
 
-  private async writeAll(): Promise<void> {
-    const events = this.buffer;
-    this.buffer = [];
-    let done = 0;
-    try {
-      while (done < events.length) {
-        const batch = events.slice(done, done + this.batchSize);
-        await this.writeBatch(batch);
-        done += batch.length;
-        this.written += batch.length;
+  private async drain(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.take(this.batchSize);
+      this.inFlight = batch.length;
+      try {
+        await writeUsageBatch(this.db, batch);
+        this.stats.written += batch.length;
+        this.stats.batches++;
+      } catch {
+        this.stats.failedWrites++;
+        this.stats.dropped += this.buffer.restore(batch);
+        return;
+      } finally {
+        this.inFlight = 0;
       }
-    } catch {
-      this.failedFlushes++;
-      // Keep what was not written, oldest first, within the bound.
-      const merged = events.slice(done).concat(this.buffer);
-      const excess = merged.length - this.maxBuffered;
-      if (excess > 0) this.dropped += excess;
-      this.buffer = excess > 0 ? merged.slice(excess) : merged;
+      // better-sqlite3 is synchronous: let requests in between batches.
+      if (this.buffer.length > 0) await new Promise((resolve) => setImmediate(resolve));
     }
-  }
-
-  private async writeBatch(batch: UsageEvent[]): Promise<void> {
-    const lastUsed = new Map<string, number>();
-    for (const e of batch) if (e.secretId) lastUsed.set(e.secretId, Math.max(lastUsed.get(e.secretId) ?? 0, e.ts));
-    await this.store.db.transaction().execute(async (tx) => {
-      await tx
-        .insertInto('usage_events')
-        .values(batch.map((e) => ({ key_id: e.keyId, secret_id: e.secretId, ts: e.ts, method: e.method, route: e.route, status: e.status, latency_ms: e.latencyMs, ip: e.ip })))
-        .execute();
-      for (const [secretId, ts] of lastUsed) {
-        await tx
-          .updateTable('api_key_secrets')
-          .set({ last_used_at: ts })
-          .where('id', '=', secretId)
-          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', ts)]))
-          .execute();
-      }
-    });
   }
 }

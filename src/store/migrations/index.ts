@@ -7,6 +7,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { DialectName } from '../dialect.js';
 import { coreMigration } from './001-core.js';
 import { tenantDataMigration } from './002-tenant-data.js';
+import { usageMigration } from './003-usage.js';
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
       return {
         '001-core': coreMigration(dialect),
         '002-tenant-data': tenantDataMigration,
+        '003-usage': usageMigration(dialect),
       };
     },
   };

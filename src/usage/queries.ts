@@ -1,0 +1,135 @@
+/**
+ * Usage of one key over a window, from the rollups (never the raw rows), so the
+ * answer costs two indexed aggregate queries whatever the traffic was.
+ *
+ * `keyUsage(db, keyId, sinceMs, now)` is the one entry point: the CLI's
+ * `keys usage --json` prints it and `GET /manage/v1/api-keys/{id}/usage` serves
+ * it. Its first eight fields are SPEC section 7's exact shape; the rest are extras.
+ * Windows within MINUTE_ROLLUP_DAYS are counted at minute resolution (the minute
+ * holding `since` is counted whole), longer ones at UTC-day resolution.
+ */
+import { type Kysely, sql } from 'kysely';
+import { LATENCY_BUCKETS, latencyQuantile } from '../core/latency.js';
+import { ApiError } from '../core/problems.js';
+import { findKeyRow, secretsOf } from '../store/keys-repo.js';
+import { LATENCY_COLUMNS, type Database } from '../store/schema.js';
+import { MINUTE_ROLLUP_DAYS } from './retention.js';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+export const MAX_USAGE_WINDOW_DAYS = 366;
+const TOP_ROUTES = 50;
+
+export type SeriesInterval = 'minute' | 'hour' | 'day';
+
+export interface KeyUsage {
+  key_id: string;
+  /** ISO-8601 UTC start of the window, as asked. */
+  since: string;
+  total: number;
+  by_status: { '2xx': number; '3xx': number; '4xx': number; '5xx': number };
+  /** 429 answers: per-minute limit or daily quota. */
+  rate_limited: number;
+  /** Most used first (at most 50). */
+  routes: { route: string; count: number }[];
+  /** One point per interval from `since` to `until`, zeros included, oldest first. */
+  series: { t: string; count: number }[];
+  /** Scopes the key holds that no request in the window needed: a least-privilege hint. */
+  unused_scopes: string[];
+  until: string;
+  interval: SeriesInterval;
+  resolution: 'minute' | 'day';
+  /** Null when there were no requests. */
+  latency_ms: { p50: number | null; p95: number | null; p99: number | null };
+  last_used_at: string | null;
+  secrets: { id: string; hint: string; last_used_at: string | null }[];
+}
+
+/** The series step for a window: about 100 points or fewer for the usual windows. */
+export function seriesInterval(spanMs: number): SeriesInterval {
+  if (spanMs <= 2 * HOUR_MS) return 'minute';
+  if (spanMs <= 7 * DAY_MS) return 'hour';
+  return 'day';
+}
+
+const STEP_MS: Record<SeriesInterval, number> = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS };
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export async function keyUsage(db: Kysely<Database>, keyId: string, sinceMs: number, now: number): Promise<KeyUsage> {
+  if (!Number.isFinite(sinceMs) || sinceMs > now) throw new ApiError('invalid_request', 'since must not be in the future', { errors: [{ path: 'since', message: 'must not be in the future' }] });
+  if (now - sinceMs > MAX_USAGE_WINDOW_DAYS * DAY_MS) {
+    throw new ApiError('invalid_request', `since may be at most ${MAX_USAGE_WINDOW_DAYS} days ago`, { errors: [{ path: 'since', message: `at most ${MAX_USAGE_WINDOW_DAYS} days ago` }] });
+  }
+  const key = await findKeyRow(db, keyId);
+  if (!key) throw new ApiError('not_found', `key ${keyId} not found`);
+
+  const resolution = now - sinceMs <= (MINUTE_ROLLUP_DAYS - 1) * DAY_MS ? 'minute' : 'day';
+  const bucket = resolution === 'minute' ? MINUTE_MS : DAY_MS;
+  const interval = resolution === 'day' ? 'day' : seriesInterval(now - sinceMs);
+  const step = STEP_MS[interval];
+  const window = db
+    .selectFrom('usage_rollups')
+    .where('key_id', '=', keyId)
+    .where('period', '=', resolution)
+    .where('bucket_start', '>=', sinceMs - (sinceMs % bucket))
+    .where('bucket_start', '<=', now);
+
+  const [groups, points, secrets] = await Promise.all([
+    window
+      .select((eb) => [
+        'route',
+        'status',
+        'required_scopes',
+        eb.fn.sum<number>('count').as('count'),
+        ...LATENCY_COLUMNS.map((c) => eb.fn.sum<number>(c).as(c)),
+      ])
+      .groupBy(['route', 'status', 'required_scopes'])
+      .execute(),
+    window
+      .select([sql<number>`bucket_start - (bucket_start % ${step})`.as('t'), (eb) => eb.fn.sum<number>('count').as('count')])
+      .groupBy('t')
+      .execute(),
+    secretsOf(db, [keyId]),
+  ]);
+
+  const byStatus = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+  const routes = new Map<string, number>();
+  const needed = new Set<string>();
+  const histogram = new Array<number>(LATENCY_BUCKETS).fill(0);
+  let total = 0;
+  let rateLimited = 0;
+  for (const g of groups) {
+    const count = Number(g.count);
+    total += count;
+    const cls = `${Math.floor(g.status / 100)}xx`;
+    if (cls in byStatus) byStatus[cls as keyof typeof byStatus] += count;
+    if (g.status === 429) rateLimited += count;
+    routes.set(g.route, (routes.get(g.route) ?? 0) + count);
+    for (const scope of g.required_scopes.split(' ')) if (scope) needed.add(scope);
+    LATENCY_COLUMNS.forEach((c, i) => (histogram[i]! += Number(g[c])));
+  }
+
+  const counts = new Map(points.map((p) => [Number(p.t), Number(p.count)]));
+  const series: KeyUsage['series'] = [];
+  for (let t = sinceMs - (sinceMs % step); t <= now; t += step) series.push({ t: iso(t)!, count: counts.get(t) ?? 0 });
+
+  const granted = JSON.parse(key.scopes) as string[];
+  const lastUsed = secrets.reduce<number | null>((m, s) => (s.last_used_at !== null && (m === null || s.last_used_at > m) ? s.last_used_at : m), null);
+  return {
+    key_id: keyId,
+    since: iso(sinceMs)!,
+    total,
+    by_status: byStatus,
+    rate_limited: rateLimited,
+    routes: [...routes].sort(([ra, a], [rb, b]) => b - a || (ra < rb ? -1 : 1)).slice(0, TOP_ROUTES).map(([route, count]) => ({ route, count })),
+    series,
+    unused_scopes: granted.filter((s) => !needed.has(s)).sort(),
+    until: iso(now)!,
+    interval,
+    resolution,
+    latency_ms: { p50: latencyQuantile(histogram, 0.5), p95: latencyQuantile(histogram, 0.95), p99: latencyQuantile(histogram, 0.99) },
+    last_used_at: iso(lastUsed),
+    secrets: secrets.map((s) => ({ id: s.id, hint: s.hint, last_used_at: iso(s.last_used_at) })),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Usage retention: raw events are kept for ATENDER_USAGE_RETENTION_DAYS (default
+ * 30), minute rollups for MINUTE_ROLLUP_DAYS (so a 30-day query stays at minute
+ * resolution), day rollups for good (they are the key's usage history). The
+ * server prunes at start and hourly, in small chunks so no delete holds the
+ * database for long.
+ */
+import type { Kysely } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import type { Database } from '../store/schema.js';
+
+export const MINUTE_ROLLUP_DAYS = 31;
+const DAY_MS = 86_400_000;
+const CHUNK = 5_000;
+
+export interface PruneResult {
+  events: number;
+  minuteRollups: number;
+}
+
+export async function pruneUsage(db: Kysely<Database>, now: number, retentionDays: number): Promise<PruneResult> {
+  const eventsBefore = now - retentionDays * DAY_MS;
+  const minutesBefore = now - MINUTE_ROLLUP_DAYS * DAY_MS;
+  let events = 0;
+  for (;;) {
+    const result = await db
+      .deleteFrom('usage_events')
+      .where('id', 'in', (eb) => eb.selectFrom('usage_events').select('id').where('ts', '<', eventsBefore).limit(CHUNK))
+      .executeTakeFirst();
+    const n = Number(result.numDeletedRows);
+    events += n;
+    if (n < CHUNK) break;
+  }
+  const rollups = await db.deleteFrom('usage_rollups').where('period', '=', 'minute').where('bucket_start', '<', minutesBefore).executeTakeFirst();
+  return { events, minuteRollups: Number(rollups.numDeletedRows) };
+}
+
+export class UsagePruner {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  failures = 0;
+  last: PruneResult | null = null;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly retentionDays: number,
+    private readonly intervalMs = 3_600_000,
+  ) {}
+
+  start(): void {
+    void this.runOnce();
+    this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Prunes now; an overlapping call shares the running prune. */
+  async runOnce(): Promise<PruneResult | null> {
+    if (!this.running) {
+      this.running = pruneUsage(this.db, this.clock.now(), this.retentionDays)
+        .then((r) => (this.last = r))
+        .catch(() => {
+          this.failures++;
+          return null;
+        })
+        .finally(() => (this.running = null));
+    }
+    return this.running as Promise<PruneResult | null>;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}
