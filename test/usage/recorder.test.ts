@@ -1,0 +1,192 @@
+/**
+ * Usage recording and queries against each database: batches, rollups that agree
+ * with the raw rows, bounded memory, retries after a failed write, retention.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { LATENCY_BUCKETS, latencyBucket, latencyQuantile } from '../../src/core/latency.js';
+import { type Runtime, openRuntime } from '../../src/runtime.js';
+import { OPERATOR } from '../../src/store/audit-repo.js';
+import { LATENCY_COLUMNS } from '../../src/store/schema.js';
+import { keyUsage } from '../../src/usage/queries.js';
+import { UsageRecorder } from '../../src/usage/recorder.js';
+import { MINUTE_ROLLUP_DAYS, UsagePruner } from '../../src/usage/retention.js';
+import type { UsageEvent } from '../../src/usage/writer.js';
+import { type TestDatabase, testDatabases } from '../helpers/services.js';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+const ROUTES = [
+  ['GET /v1/me', ''],
+  ['GET /v1/knowledge/articles', 'knowledge:read'],
+  ['POST /v1/knowledge/articles', 'knowledge:write'],
+] as const;
+
+describe.each(await testDatabases())('usage recording on $name', (database: TestDatabase) => {
+  let rt: Runtime;
+  let drop: () => Promise<void>;
+  const clock = new ManualClock(Date.UTC(2026, 4, 10, 12));
+  let keyId: string;
+  let secretId: string;
+
+  beforeAll(async () => {
+    const created = await database.create();
+    drop = created.drop;
+    rt = await openRuntime({ ...loadConfig({}), databaseUrl: created.url }, clock);
+    const org = await rt.orgs.create(`Usage ${database.name}`);
+    const key = await rt.keys.create({ orgId: org.org.id, environment: 'sandbox', name: 'u', scopes: ['knowledge:read', 'contacts:read', 'analytics:read'] }, OPERATOR);
+    keyId = key.id;
+    secretId = key.secrets[0]!.id;
+  });
+  afterAll(async () => {
+    await rt.close();
+    await drop();
+  });
+
+  const event = (ts: number, i: number, over: Partial<UsageEvent> = {}): UsageEvent => {
+    const [route, requiredScopes] = ROUTES[i % ROUTES.length]!;
+    return { keyId, secretId, ts, method: route.split(' ')[0]!, route, requiredScopes, status: [200, 200, 201, 404, 429, 503][i % 6]!, latencyMs: (i % 40) * 1.7, ip: '198.51.100.1', ...over };
+  };
+  const countRows = async (table: 'usage_events' | 'usage_rollups') => Number((await rt.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+  it('writes in batches and keeps the minute and day rollups equal to the raw rows', async () => {
+    const recorder = new UsageRecorder(rt.store.db, { batchSize: 97 });
+    const start = clock.now() - 2 * DAY;
+    // Spread over three days and many minutes, in an order that is not time order.
+    for (let i = 0; i < 1000; i++) recorder.record(event(start + ((i * 7919) % (2 * DAY)), i));
+    await recorder.flush();
+    expect(recorder.stats).toMatchObject({ recorded: 1000, written: 1000, dropped: 0, batches: 11, failedWrites: 0 });
+    expect(recorder.pending).toBe(0);
+
+    const raw = await rt.store.db.selectFrom('usage_events').selectAll().where('key_id', '=', keyId).execute();
+    expect(raw).toHaveLength(1000);
+    for (const [period, size] of [['minute', MINUTE], ['day', DAY]] as const) {
+      const expected = new Map<string, { count: number; hist: number[] }>();
+      for (const e of raw) {
+        const id = `${e.ts - (e.ts % size)} ${e.route} ${e.status}`;
+        const entry = expected.get(id) ?? { count: 0, hist: new Array<number>(LATENCY_BUCKETS).fill(0) };
+        entry.count++;
+        entry.hist[latencyBucket(e.latency_ms)]!++;
+        expected.set(id, entry);
+      }
+      const rows = await rt.store.db.selectFrom('usage_rollups').selectAll().where('key_id', '=', keyId).where('period', '=', period).execute();
+      const actual = new Map(rows.map((r) => [`${r.bucket_start} ${r.route} ${r.status}`, { count: Number(r.count), hist: LATENCY_COLUMNS.map((c) => Number(r[c])) }]));
+      expect(actual).toEqual(expected);
+    }
+    const me = await rt.store.db.selectFrom('usage_rollups').select('required_scopes').where('route', '=', 'POST /v1/knowledge/articles').executeTakeFirstOrThrow();
+    expect(me.required_scopes).toBe('knowledge:write');
+    const secret = await rt.store.db.selectFrom('api_key_secrets').select('last_used_at').where('id', '=', secretId).executeTakeFirstOrThrow();
+    expect(secret.last_used_at).toBe(Math.max(...raw.map((e) => e.ts)));
+  });
+
+  it('keyUsage answers the SPEC 7 shape from the rollups: totals, status classes, 429s, routes, series, unused scopes', async () => {
+    const usage = await keyUsage(rt.store.db, keyId, clock.now() - 3 * DAY, clock.now());
+    expect(Object.keys(usage).slice(0, 8)).toEqual(['key_id', 'since', 'total', 'by_status', 'rate_limited', 'routes', 'series', 'unused_scopes']);
+    expect(Object.keys(usage.by_status)).toEqual(['2xx', '3xx', '4xx', '5xx']);
+    // Statuses cycle 200, 200, 201, 404, 429, 503 over 1000 events.
+    expect(usage).toMatchObject({ key_id: keyId, since: new Date(clock.now() - 3 * DAY).toISOString(), total: 1000, by_status: { '2xx': 501, '3xx': 0, '4xx': 333, '5xx': 166 }, rate_limited: 166 });
+    expect(usage.routes).toEqual([
+      { route: 'GET /v1/me', count: 334 },
+      { route: 'GET /v1/knowledge/articles', count: 333 },
+      { route: 'POST /v1/knowledge/articles', count: 333 },
+    ]);
+    expect(usage.interval).toBe('hour');
+    expect(usage.series).toHaveLength(3 * 24 + 1);
+    expect(usage.series.reduce((a, p) => a + p.count, 0)).toBe(1000);
+    expect(Object.keys(usage.series[0]!)).toEqual(['t', 'count']);
+    expect(usage.series[0]!.t).toBe(new Date(clock.now() - 3 * DAY).toISOString());
+    expect(usage.unused_scopes).toEqual(['analytics:read', 'contacts:read']);
+    expect(usage.latency_ms.p50).toBeGreaterThan(0);
+    expect(usage.latency_ms.p99!).toBeGreaterThanOrEqual(usage.latency_ms.p95!);
+    expect(usage.secrets).toEqual([{ id: secretId, hint: expect.any(String), last_used_at: usage.last_used_at }]);
+  });
+
+  it('a window sees only its own requests, at minute resolution for short windows', async () => {
+    const usage = await keyUsage(rt.store.db, keyId, clock.now() - 2 * 3_600_000, clock.now());
+    const raw = await rt.store.db.selectFrom('usage_events').select('ts').where('key_id', '=', keyId).where('ts', '>=', clock.now() - 2 * 3_600_000).execute();
+    expect(usage.total).toBe(raw.length);
+    expect(usage.interval).toBe('minute');
+    expect(usage.series).toHaveLength(121);
+    const quiet = await keyUsage(rt.store.db, keyId, clock.now() + 3 * DAY - 1000, clock.now() + 3 * DAY);
+    expect(quiet).toMatchObject({ total: 0, routes: [], unused_scopes: ['analytics:read', 'contacts:read', 'knowledge:read'], latency_ms: { p50: null } });
+  });
+
+  it('windows longer than the minute rollups are kept are answered from the day rollups', async () => {
+    const usage = await keyUsage(rt.store.db, keyId, clock.now() - 90 * DAY, clock.now());
+    expect(usage).toMatchObject({ total: 1000, resolution: 'day', interval: 'day' });
+    expect(usage.series).toHaveLength(91);
+  });
+
+  it('refuses a window in the future, too long a window and an unknown key', async () => {
+    await expect(keyUsage(rt.store.db, keyId, clock.now() + 1, clock.now())).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(keyUsage(rt.store.db, keyId, clock.now() - 367 * DAY, clock.now())).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(keyUsage(rt.store.db, 'key_nope', clock.now() - DAY, clock.now())).rejects.toMatchObject({ code: 'not_found', status: 404 });
+  });
+
+  it('when full it drops the oldest events and counts them', async () => {
+    const recorder = new UsageRecorder(rt.store.db, { capacity: 10 });
+    const base = clock.now() + 10 * DAY;
+    for (let i = 0; i < 15; i++) recorder.record(event(base + i, i));
+    expect(recorder.stats).toMatchObject({ recorded: 15, dropped: 5 });
+    expect(recorder.pending).toBe(10);
+    await recorder.flush();
+    const kept = await rt.store.db.selectFrom('usage_events').select('ts').where('ts', '>=', base).orderBy('ts').execute();
+    expect(kept.map((r) => r.ts - base)).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    expect(recorder.stats.written).toBe(10);
+  });
+
+  it('a failed write keeps its events for the next flush; nothing is written twice', async () => {
+    const recorder = new UsageRecorder(rt.store.db, { batchSize: 4 });
+    const base = clock.now() + 20 * DAY;
+    for (let i = 0; i < 10; i++) recorder.record(event(base + i, i));
+    await sql`alter table usage_events rename to usage_events_away`.execute(rt.store.db);
+    try {
+      await recorder.flush();
+    } finally {
+      await sql`alter table usage_events_away rename to usage_events`.execute(rt.store.db);
+    }
+    expect(recorder.stats).toMatchObject({ failedWrites: 1, written: 0, dropped: 0 });
+    expect(recorder.pending).toBe(10);
+    await recorder.stop();
+    expect(recorder.stats).toMatchObject({ written: 10, dropped: 0 });
+    const rows = await rt.store.db.selectFrom('usage_events').select('ts').where('ts', '>=', base).orderBy('ts').execute();
+    expect(rows.map((r) => r.ts - base)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const rollup = await rt.store.db.selectFrom('usage_rollups').select((eb) => eb.fn.sum<number>('count').as('n')).where('period', '=', 'day').where('bucket_start', '>=', base - (base % DAY)).executeTakeFirstOrThrow();
+    expect(Number(rollup.n)).toBe(10);
+  });
+
+  it('prunes raw events past the retention and minute rollups past theirs; day rollups stay', async () => {
+    const now = clock.now() + 40 * DAY;
+    const recorder = new UsageRecorder(rt.store.db);
+    const stamps = [now - 40 * DAY, now - 30 * DAY - 1, now - 30 * DAY + MINUTE, now - MINUTE];
+    const before = await countRows('usage_events');
+    for (const [i, ts] of stamps.entries()) recorder.record(event(ts, i, { route: 'GET /v1/prune', requiredScopes: '' }));
+    await recorder.stop();
+    const pruneClock = new ManualClock(now);
+    const result = await new UsagePruner(rt.store.db, pruneClock, 30).runOnce();
+    const left = await rt.store.db.selectFrom('usage_events').select('ts').where('route', '=', 'GET /v1/prune').orderBy('ts').execute();
+    expect(left.map((r) => r.ts)).toEqual([now - 30 * DAY + MINUTE, now - MINUTE]);
+    expect(result!.events).toBeGreaterThanOrEqual(2);
+    expect(await countRows('usage_events')).toBeLessThan(before + stamps.length);
+    const minutes = await rt.store.db.selectFrom('usage_rollups').select('bucket_start').where('route', '=', 'GET /v1/prune').where('period', '=', 'minute').execute();
+    expect(minutes.every((r) => r.bucket_start >= now - MINUTE_ROLLUP_DAYS * DAY)).toBe(true);
+    expect(minutes).toHaveLength(3);
+    const days = await rt.store.db.selectFrom('usage_rollups').select('bucket_start').where('route', '=', 'GET /v1/prune').where('period', '=', 'day').execute();
+    expect(days).toHaveLength(4);
+  });
+});
+
+describe('latency percentiles', () => {
+  it('interpolate inside the bucket holding the rank', () => {
+    const counts = new Array<number>(LATENCY_BUCKETS).fill(0);
+    counts[latencyBucket(3)] = 100; // (2.5, 5]
+    expect(latencyQuantile(counts, 0.5)).toBe(3.75);
+    expect(latencyQuantile(counts, 1)).toBe(5);
+    counts[LATENCY_BUCKETS - 1] = 1000;
+    expect(latencyQuantile(counts, 0.99)).toBe(5000);
+    expect(latencyQuantile(new Array<number>(LATENCY_BUCKETS).fill(0), 0.5)).toBeNull();
+    expect(LATENCY_COLUMNS).toHaveLength(LATENCY_BUCKETS);
+  });
+});
