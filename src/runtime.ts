@@ -17,6 +17,7 @@ import { type Store, openStore } from './store/db.js';
 import { findRecordByDigest } from './store/keys-repo.js';
 import { UsageRecorder } from './usage/recorder.js';
 import { UsagePruner } from './usage/retention.js';
+import { usageWriterFor } from './usage/worker-writer.js';
 
 export interface Runtime {
   config: Config;
@@ -63,7 +64,7 @@ export async function openServingRuntime(config: Config, clock: Clock = systemCl
     if (digest) verifier.forgetUnknown(digest);
   });
   await feed.start();
-  const usage = new UsageRecorder(base.store.db, { flushIntervalMs: config.usageFlushMs });
+  const usage = new UsageRecorder(usageWriterFor(base.store, config.databaseUrl), { flushIntervalMs: config.usageFlushMs });
   usage.start();
   const usagePruner = new UsagePruner(base.store.db, clock, config.usageRetentionDays);
   usagePruner.start();

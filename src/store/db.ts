@@ -55,16 +55,22 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
   } else {
     const path = sqlitePath(url);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const sqlite = new SQLite(path);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('foreign_keys = ON');
+    const sqlite = openSqlite(path);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     store = { db, dialect, describe: path, close: () => db.destroy() };
   }
   await migrate(store);
   return store;
+}
+
+/** A SQLite connection set up as every connection to the file must be (WAL, so the CLI, the server and its usage writer can share it). */
+export function openSqlite(path: string): SQLite.Database {
+  const sqlite = new SQLite(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  return sqlite;
 }
 
 /** Idempotent and safe when several nodes start at once. */

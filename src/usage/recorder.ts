@@ -1,7 +1,7 @@
 /**
  * Usage events leave the request path through a bounded ring buffer and are
- * written in batches (usage/writer.ts), so recording costs a request one array
- * store and no I/O. A batch is written as soon as one is full, and whatever is
+ * written in batches (usage/writer.ts; on SQLite by a worker thread, see
+ * worker-writer.ts), so recording costs a request one array store and no I/O. A batch is written as soon as one is full, and whatever is
  * buffered at least every `flushIntervalMs` (default 1 s; usage shows within 5 s).
  *
  * Bounded: when the database falls behind and the buffer is full, the oldest
@@ -10,10 +10,8 @@
  * the next flush. `stop()` writes everything still buffered: graceful shutdown
  * loses nothing while the database is reachable.
  */
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
 import { RingBuffer } from './ring-buffer.js';
-import { type UsageEvent, writeUsageBatch } from './writer.js';
+import type { BatchWriter, UsageEvent } from './writer.js';
 
 export type { UsageEvent } from './writer.js';
 
@@ -54,7 +52,7 @@ export class UsageRecorder implements UsageSink {
   private inFlight = 0;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly writer: BatchWriter,
     options: RecorderOptions = {},
   ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 1_000;
@@ -103,8 +101,8 @@ export class UsageRecorder implements UsageSink {
     this.timer = null;
     await this.flush();
     if (this.buffer.length > 0) await this.flush(); // one retry after a failed write
-    const lost = this.buffer.take(this.buffer.length).length;
-    this.stats.dropped += lost;
+    this.stats.dropped += this.buffer.take(this.buffer.length).length;
+    await this.writer.close();
   }
 
   private async drain(): Promise<void> {
@@ -112,7 +110,7 @@ export class UsageRecorder implements UsageSink {
       const batch = this.buffer.take(this.batchSize);
       this.inFlight = batch.length;
       try {
-        await writeUsageBatch(this.db, batch);
+        await this.writer.write(batch);
         this.stats.written += batch.length;
         this.stats.batches++;
       } catch {
@@ -122,7 +120,7 @@ export class UsageRecorder implements UsageSink {
       } finally {
         this.inFlight = 0;
       }
-      // better-sqlite3 is synchronous: let requests in between batches.
+      // A direct better-sqlite3 write is synchronous: let requests in between batches.
       if (this.buffer.length > 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }

@@ -4,9 +4,9 @@
  * merged with `count = count + n` upserts, so many nodes can write at once, and
  * their rows are written in a fixed order so two writers never deadlock.
  */
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { LATENCY_BUCKETS, latencyBucket } from '../core/latency.js';
-import { LATENCY_COLUMNS, type Database, type UsageRollupsTable } from '../store/schema.js';
+import { LATENCY_COLUMNS, type Database, type UsageEventsTable, type UsageRollupsTable } from '../store/schema.js';
 
 export interface UsageEvent {
   keyId: string;
@@ -28,65 +28,108 @@ const DAY_MS = 86_400_000;
 const RAW_ROWS_PER_INSERT = 1_000;
 const ROLLUP_ROWS_PER_UPSERT = 500;
 
-type RollupRow = UsageRollupsTable;
+export type RollupRow = UsageRollupsTable;
+
+type Db = Kysely<Database> | Transaction<Database>;
+export type RawEventRow = Insertable<UsageEventsTable>;
+
+export function rawRow(e: UsageEvent): RawEventRow {
+  return { key_id: e.keyId, secret_id: e.secretId, ts: e.ts, method: e.method, route: e.route, status: e.status, latency_ms: e.latencyMs, ip: e.ip };
+}
+
+/** The latest use of each secret in a batch, in a fixed order (lock order on PostgreSQL). */
+export function lastUseBySecret(batch: readonly UsageEvent[]): [secretId: string, ts: number][] {
+  const lastUsed = new Map<string, number>();
+  for (const e of batch) if (e.secretId && e.ts > (lastUsed.get(e.secretId) ?? 0)) lastUsed.set(e.secretId, e.ts);
+  return [...lastUsed].sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+// The three statements, built once here for both the Kysely path below and the
+// prepared-statement path of the SQLite writer thread (sqlite-batch.ts).
+export const usageStatements = {
+  insertEvents: (db: Db, rows: RawEventRow[]) => db.insertInto('usage_events').values(rows),
+  upsertRollups: (db: Db, rows: RollupRow[]) =>
+    db
+      .insertInto('usage_rollups')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['key_id', 'period', 'bucket_start', 'route', 'status']).doUpdateSet((eb) => {
+          const set: Record<string, unknown> = {
+            count: eb('usage_rollups.count', '+', eb.ref('excluded.count')),
+            latency_ms_sum: eb('usage_rollups.latency_ms_sum', '+', eb.ref('excluded.latency_ms_sum')),
+          };
+          for (const c of LATENCY_COLUMNS) set[c] = eb(`usage_rollups.${c}`, '+', eb.ref(`excluded.${c}`));
+          return set as never;
+        }),
+      ),
+  touchSecret: (db: Db, secretId: string, ts: number) =>
+    db
+      .updateTable('api_key_secrets')
+      .set({ last_used_at: ts })
+      .where('id', '=', secretId)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', ts)])),
+};
 
 export async function writeUsageBatch(db: Kysely<Database>, batch: readonly UsageEvent[]): Promise<void> {
   if (batch.length === 0) return;
   const rollups = rollUp(batch);
-  const lastUsed = new Map<string, number>();
-  for (const e of batch) if (e.secretId && e.ts > (lastUsed.get(e.secretId) ?? 0)) lastUsed.set(e.secretId, e.ts);
   await db.transaction().execute(async (tx) => {
     for (let i = 0; i < batch.length; i += RAW_ROWS_PER_INSERT) {
-      await tx
-        .insertInto('usage_events')
-        .values(batch.slice(i, i + RAW_ROWS_PER_INSERT).map((e) => ({ key_id: e.keyId, secret_id: e.secretId, ts: e.ts, method: e.method, route: e.route, status: e.status, latency_ms: e.latencyMs, ip: e.ip })))
-        .execute();
+      await usageStatements.insertEvents(tx, batch.slice(i, i + RAW_ROWS_PER_INSERT).map(rawRow)).execute();
     }
     for (let i = 0; i < rollups.length; i += ROLLUP_ROWS_PER_UPSERT) {
-      await tx
-        .insertInto('usage_rollups')
-        .values(rollups.slice(i, i + ROLLUP_ROWS_PER_UPSERT))
-        .onConflict((oc) =>
-          oc.columns(['key_id', 'period', 'bucket_start', 'route', 'status']).doUpdateSet((eb) => {
-            const set: Record<string, unknown> = {
-              count: eb('usage_rollups.count', '+', eb.ref('excluded.count')),
-              latency_ms_sum: eb('usage_rollups.latency_ms_sum', '+', eb.ref('excluded.latency_ms_sum')),
-            };
-            for (const c of LATENCY_COLUMNS) set[c] = eb(`usage_rollups.${c}`, '+', eb.ref(`excluded.${c}`));
-            return set as never;
-          }),
-        )
-        .execute();
+      await usageStatements.upsertRollups(tx, rollups.slice(i, i + ROLLUP_ROWS_PER_UPSERT)).execute();
     }
-    for (const [secretId, ts] of [...lastUsed].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      await tx
-        .updateTable('api_key_secrets')
-        .set({ last_used_at: ts })
-        .where('id', '=', secretId)
-        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', ts)]))
-        .execute();
-    }
+    for (const [secretId, ts] of lastUseBySecret(batch)) await usageStatements.touchSecret(tx, secretId, ts).execute();
   });
 }
 
-/** Folds events into rollup rows (minute and day), sorted by primary key. */
+/** Where a batch goes: straight into a database, or to a worker thread that writes it. */
+export interface BatchWriter {
+  write(batch: readonly UsageEvent[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Writes on the calling thread (PostgreSQL, whose I/O is asynchronous anyway; in-memory SQLite). */
+export function directWriter(db: Kysely<Database>): BatchWriter {
+  return { write: (batch) => writeUsageBatch(db, batch), close: async () => {} };
+}
+
+/** Folds events into rollup rows (per minute, then those per day), sorted by primary key. */
 export function rollUp(batch: readonly UsageEvent[]): RollupRow[] {
-  const rows = new Map<string, RollupRow>();
+  const minutes = new Map<string, RollupRow>();
   for (const e of batch) {
-    const bucket = latencyBucket(e.latencyMs);
-    for (const [period, size] of [['minute', MINUTE_MS], ['day', DAY_MS]] as const) {
-      const start = e.ts - (e.ts % size);
-      const id = `${e.keyId}\u0000${period}\u0000${start}\u0000${e.route}\u0000${e.status}`;
-      let row = rows.get(id);
-      if (!row) {
-        row = { key_id: e.keyId, period, bucket_start: start, route: e.route, status: e.status, required_scopes: e.requiredScopes, count: 0, latency_ms_sum: 0 } as RollupRow;
-        for (let i = 0; i < LATENCY_BUCKETS; i++) row[LATENCY_COLUMNS[i]!] = 0;
-        rows.set(id, row);
-      }
-      row.count++;
-      row.latency_ms_sum += e.latencyMs;
-      row[LATENCY_COLUMNS[bucket]!]++;
-    }
+    const start = e.ts - (e.ts % MINUTE_MS);
+    const id = `${e.keyId}\u0000${start}\u0000${e.route}\u0000${e.status}`;
+    let row = minutes.get(id);
+    if (!row) minutes.set(id, (row = emptyRow(e.keyId, 'minute', start, e.route, e.status, e.requiredScopes)));
+    row.count++;
+    row.latency_ms_sum += e.latencyMs;
+    row[LATENCY_COLUMNS[latencyBucket(e.latencyMs)]!]++;
   }
-  return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+  const days = new Map<string, RollupRow>();
+  for (const m of minutes.values()) {
+    const start = m.bucket_start - (m.bucket_start % DAY_MS);
+    const id = `${m.key_id}\u0000${start}\u0000${m.route}\u0000${m.status}`;
+    let row = days.get(id);
+    if (!row) days.set(id, (row = emptyRow(m.key_id, 'day', start, m.route, m.status, m.required_scopes)));
+    row.count += m.count;
+    row.latency_ms_sum += m.latency_ms_sum;
+    for (const c of LATENCY_COLUMNS) row[c] += m[c];
+  }
+  return [...minutes.values(), ...days.values()].sort(byPrimaryKey);
+}
+
+function emptyRow(keyId: string, period: 'minute' | 'day', start: number, route: string, status: number, requiredScopes: string): RollupRow {
+  const row = { key_id: keyId, period, bucket_start: start, route, status, required_scopes: requiredScopes, count: 0, latency_ms_sum: 0 } as RollupRow;
+  for (let i = 0; i < LATENCY_BUCKETS; i++) row[LATENCY_COLUMNS[i]!] = 0;
+  return row;
+}
+
+function byPrimaryKey(a: RollupRow, b: RollupRow): number {
+  return cmp(a.key_id, b.key_id) || cmp(a.period, b.period) || a.bucket_start - b.bucket_start || cmp(a.route, b.route) || a.status - b.status;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -13,7 +13,7 @@ import { LATENCY_COLUMNS } from '../../src/store/schema.js';
 import { keyUsage } from '../../src/usage/queries.js';
 import { UsageRecorder } from '../../src/usage/recorder.js';
 import { MINUTE_ROLLUP_DAYS, UsagePruner } from '../../src/usage/retention.js';
-import type { UsageEvent } from '../../src/usage/writer.js';
+import { type UsageEvent, directWriter } from '../../src/usage/writer.js';
 import { type TestDatabase, testDatabases } from '../helpers/services.js';
 
 const MINUTE = 60_000;
@@ -52,7 +52,7 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
   const countRows = async (table: 'usage_events' | 'usage_rollups') => Number((await rt.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
   it('writes in batches and keeps the minute and day rollups equal to the raw rows', async () => {
-    const recorder = new UsageRecorder(rt.store.db, { batchSize: 97 });
+    const recorder = new UsageRecorder(directWriter(rt.store.db), { batchSize: 97 });
     const start = clock.now() - 2 * DAY;
     // Spread over three days and many minutes, in an order that is not time order.
     for (let i = 0; i < 1000; i++) recorder.record(event(start + ((i * 7919) % (2 * DAY)), i));
@@ -126,7 +126,7 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
   });
 
   it('when full it drops the oldest events and counts them', async () => {
-    const recorder = new UsageRecorder(rt.store.db, { capacity: 10 });
+    const recorder = new UsageRecorder(directWriter(rt.store.db), { capacity: 10 });
     const base = clock.now() + 10 * DAY;
     for (let i = 0; i < 15; i++) recorder.record(event(base + i, i));
     expect(recorder.stats).toMatchObject({ recorded: 15, dropped: 5 });
@@ -138,7 +138,7 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
   });
 
   it('a failed write keeps its events for the next flush; nothing is written twice', async () => {
-    const recorder = new UsageRecorder(rt.store.db, { batchSize: 4 });
+    const recorder = new UsageRecorder(directWriter(rt.store.db), { batchSize: 4 });
     const base = clock.now() + 20 * DAY;
     for (let i = 0; i < 10; i++) recorder.record(event(base + i, i));
     await sql`alter table usage_events rename to usage_events_away`.execute(rt.store.db);
@@ -159,7 +159,7 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
 
   it('prunes raw events past the retention and minute rollups past theirs; day rollups stay', async () => {
     const now = clock.now() + 40 * DAY;
-    const recorder = new UsageRecorder(rt.store.db);
+    const recorder = new UsageRecorder(directWriter(rt.store.db));
     const stamps = [now - 40 * DAY, now - 30 * DAY - 1, now - 30 * DAY + MINUTE, now - MINUTE];
     const before = await countRows('usage_events');
     for (const [i, ts] of stamps.entries()) recorder.record(event(ts, i, { route: 'GET /v1/prune', requiredScopes: '' }));

@@ -1,0 +1,99 @@
+/** The SQLite usage writer thread (compiled: `npm run build` first). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Store, openSqlite, openStore, sqlitePath } from '../../src/store/db.js';
+import { preparedUsageWriter } from '../../src/usage/sqlite-batch.js';
+import { UsageRecorder } from '../../src/usage/recorder.js';
+import { WorkerBatchWriter, usageWorkerScript, usageWriterFor } from '../../src/usage/worker-writer.js';
+import { type UsageEvent, writeUsageBatch } from '../../src/usage/writer.js';
+
+const event = (i: number): UsageEvent => ({ keyId: 'key_w', secretId: null, ts: Date.UTC(2026, 0, 1) + i * 1000, method: 'GET', route: 'GET /v1/me', requiredScopes: '', status: 200, latencyMs: 1, ip: null });
+
+const rollupSeed = {
+  key_id: 'key_p0', period: 'day' as const, bucket_start: Date.UTC(2026, 1, 1), route: 'GET /v1/contacts', status: 201, required_scopes: 'contacts:read', count: 5, latency_ms_sum: 10,
+  latency_h0: 0, latency_h1: 0, latency_h2: 0, latency_h3: 5, latency_h4: 0, latency_h5: 0, latency_h6: 0, latency_h7: 0, latency_h8: 0, latency_h9: 0, latency_h10: 0, latency_h11: 0, latency_h12: 0, latency_h13: 0, latency_h14: 0,
+};
+
+describe('usage writer thread', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'atender-worker-'));
+  const url = join(dir, 'w.db');
+  let store: Store;
+  beforeAll(async () => {
+    store = await openStore(url);
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const count = async (route: string) =>
+    Number((await store.db.selectFrom('usage_events').select((eb) => eb.fn.countAll().as('n')).where('route', '=', route).executeTakeFirstOrThrow()).n);
+
+  it('serves SQLite files; writes batches with their rollups from another thread', async () => {
+    const writer = usageWriterFor(store, url);
+    expect(writer).toBeInstanceOf(WorkerBatchWriter);
+    expect(usageWriterFor(store, ':memory:')).not.toBeInstanceOf(WorkerBatchWriter);
+    const recorder = new UsageRecorder(writer, { batchSize: 250 });
+    for (let i = 0; i < 1000; i++) recorder.record(event(i));
+    await recorder.stop();
+    expect(recorder.stats).toMatchObject({ written: 1000, batches: 4, dropped: 0 });
+    expect(await count('GET /v1/me')).toBe(1000);
+    const day = await store.db.selectFrom('usage_rollups').select('count').where('period', '=', 'day').where('key_id', '=', 'key_w').executeTakeFirstOrThrow();
+    expect(Number(day.count)).toBe(1000);
+  });
+
+  it('a thread that cannot start fails its batch, which is kept and then written on this thread', async () => {
+    const broken = new WorkerBatchWriter(new URL('file:///nonexistent/write-worker.js'), url, store.db);
+    const recorder = new UsageRecorder(broken);
+    for (let i = 0; i < 5; i++) recorder.record({ ...event(i), route: 'GET /v1/fallback' });
+    await recorder.flush();
+    expect(recorder.stats).toMatchObject({ failedWrites: 1, written: 0 });
+    expect(recorder.pending).toBe(5);
+    await recorder.stop();
+    expect(recorder.stats).toMatchObject({ written: 5, dropped: 0 });
+    expect(await count('GET /v1/fallback')).toBe(5);
+  });
+
+  it('its prepared statements write exactly what the Kysely path writes', async () => {
+    const other = await openStore(join(dir, 'kysely.db'));
+    try {
+      const batch = Array.from({ length: 700 }, (_, i): UsageEvent => ({
+        keyId: `key_p${i % 3}`,
+        secretId: i % 5 === 0 ? null : `sec_p${i % 4}`,
+        ts: Date.UTC(2026, 1, 1, 23, 58) + i * 997,
+        method: i % 2 ? 'GET' : 'POST',
+        route: i % 2 ? 'GET /v1/contacts' : 'POST /v1/contacts',
+        requiredScopes: i % 2 ? 'contacts:read' : 'contacts:write',
+        status: [200, 201, 404, 429][i % 4]!,
+        latencyMs: (i % 50) * 0.37,
+        ip: i % 7 ? '2001:db8::1' : null,
+      }));
+      for (const s of [store, other]) {
+        await s.db.insertInto('usage_rollups').values({ ...rollupSeed }).execute(); // an existing row that the batch adds to
+      }
+      const sqlite = openSqlite(sqlitePath(url));
+      preparedUsageWriter(sqlite)(batch);
+      sqlite.close();
+      await writeUsageBatch(other.db, batch);
+      const dump = async (s: Store) => ({
+        events: await s.db.selectFrom('usage_events').select(['key_id', 'secret_id', 'ts', 'method', 'route', 'status', 'latency_ms', 'ip']).where('key_id', 'like', 'key_p%').orderBy('id').execute(),
+        rollups: await s.db.selectFrom('usage_rollups').selectAll().where('key_id', 'like', 'key_p%').orderBy(['key_id', 'period', 'bucket_start', 'route', 'status']).execute(),
+      });
+      const [prepared, kysely] = [await dump(store), await dump(other)];
+      expect(prepared.events).toHaveLength(700);
+      expect(prepared.rollups.length).toBeGreaterThan(10);
+      expect(prepared).toEqual(kysely);
+      const merged = prepared.rollups.find((r) => r.period === 'day' && r.route === rollupSeed.route && r.status === 201 && r.key_id === 'key_p0')!;
+      const fromBatch = batch.filter((e) => e.keyId === 'key_p0' && e.status === 201 && e.ts < Date.UTC(2026, 1, 2)).length;
+      expect(Number(merged.count)).toBe(5 + fromBatch);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('finds the compiled worker script', () => {
+    expect(usageWorkerScript()?.pathname).toMatch(/dist\/usage\/write-worker\.js$/);
+  });
+});
