@@ -51,8 +51,11 @@ export class WorkerBatchWriter implements BatchWriter {
     if (this.fallback) return this.fallback.write(batch);
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
+      const worker = this.start();
       this.waiting.set(id, { resolve, reject });
-      this.start().postMessage({ type: 'write', id, batch: JSON.stringify(batch) } satisfies WorkerRequest);
+      // A write in flight keeps the process alive (a shutdown must not end before it); an idle thread does not.
+      worker.ref();
+      worker.postMessage({ type: 'write', id, batch: JSON.stringify(batch) } satisfies WorkerRequest);
     });
   }
 
@@ -60,6 +63,7 @@ export class WorkerBatchWriter implements BatchWriter {
     const worker = this.worker;
     if (!worker) return;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.ref();
     worker.postMessage({ type: 'close' } satisfies WorkerRequest);
     await exited;
   }
@@ -67,12 +71,11 @@ export class WorkerBatchWriter implements BatchWriter {
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(this.script, { workerData: { databaseUrl: this.databaseUrl } });
-    // Shutdown closes it explicitly; it must never be what keeps a process alive.
-    worker.unref();
     worker.on('message', (reply: WorkerReply) => {
       const waiting = this.waiting.get(reply.id);
       if (!waiting) return;
       this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) worker.unref();
       if (reply.ok) {
         this.everWrote = true;
         waiting.resolve();

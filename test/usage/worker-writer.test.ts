@@ -1,4 +1,5 @@
 /** The SQLite usage writer thread (compiled: `npm run build` first). */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,26 @@ describe('usage writer thread', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('a process with nothing else to do stays alive until its last batch is written', () => {
+    const dist = new URL('../../dist/', import.meta.url).href;
+    const target = join(dir, 'alone.db');
+    const script = `
+      import { openStore } from '${dist}store/db.js';
+      import { UsageRecorder } from '${dist}usage/recorder.js';
+      import { usageWriterFor } from '${dist}usage/worker-writer.js';
+      const store = await openStore(${JSON.stringify(target)});
+      const recorder = new UsageRecorder(usageWriterFor(store, ${JSON.stringify(target)}));
+      for (let i = 0; i < 20000; i++) recorder.record({ keyId: 'key_alone', secretId: null, ts: i, method: 'GET', route: 'GET /v1/me', requiredScopes: '', status: 200, latencyMs: 1, ip: null });
+      await recorder.stop();
+      const row = await store.db.selectFrom('usage_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+      process.stdout.write(String(row.n));
+      await store.close();`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe("20000");
   });
 
   it('finds the compiled worker script', () => {
