@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type SqliteDialectConfig, sql } from 'kysely';
 import pg from 'pg';
 import type { DialectName } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
@@ -56,11 +56,33 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
     const path = sqlitePath(url);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const sqlite = openSqlite(path);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
     store = { db, dialect, describe: path, close: () => db.destroy() };
   }
   await migrate(store);
   return store;
+}
+
+/**
+ * SQLite transactions that take the write lock when they begin. Other
+ * connections write the same file (the usage writer thread, the CLI, other
+ * processes); a transaction that read first and wrote later would fail at once
+ * with SQLITE_BUSY when one of them committed in between, where `begin
+ * immediate` instead waits its turn (busy_timeout).
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
 }
 
 /** A SQLite connection set up as every connection to the file must be (WAL, so the CLI, the server and its usage writer can share it). */

@@ -39,7 +39,7 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
   const insertOne = prepare(sqlite, usageStatements.insertEvents(compiler, eventMarkers(1)).compile());
   const upsertRollup = prepare(sqlite, usageStatements.upsertRollups(compiler, [markers<RollupRow>(rollUp([sample])[0]!)]).compile());
   const touchSecret = prepare(sqlite, usageStatements.touchSecret(compiler, `${MARK}0:secret_id`, `${MARK}0:ts` as unknown as number).compile());
-  return sqlite.transaction((batch: readonly UsageEvent[]) => {
+  const write = sqlite.transaction((batch: readonly UsageEvent[]) => {
     const rows = batch.map(rawRow) as Values[];
     let i = 0;
     for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) insertMany(rows.slice(i, i + ROWS_PER_INSERT));
@@ -47,4 +47,6 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
     for (const row of rollUp(batch)) upsertRollup([row as Values]);
     for (const [secret_id, ts] of lastUseBySecret(batch)) touchSecret([{ secret_id, ts }]);
   });
+  // Take the write lock up front, waiting (busy_timeout) while the server's connection holds it.
+  return (batch) => write.immediate(batch);
 }

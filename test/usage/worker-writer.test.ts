@@ -114,6 +114,36 @@ describe('usage writer thread', () => {
     expect(run.stdout).toBe("20000");
   });
 
+  it('the server connection reads then writes in a transaction while the thread commits batches, without SQLITE_BUSY', async () => {
+    const writer = new WorkerBatchWriter(usageWorkerScript()!, url, store.db);
+    const batch = () => Array.from({ length: 200 }, (_, i) => ({ ...event(i), route: 'GET /v1/busy' }));
+    await writer.write(batch()); // the thread is up
+    let written = 1;
+    let done = false;
+    // The thread commits batch after batch for as long as the transactions below run.
+    const writing = (async () => {
+      while (!done) {
+        await writer.write(batch());
+        written++;
+      }
+    })();
+    try {
+      for (let i = 0; i < 20; i++) {
+        await store.db.transaction().execute(async (tx) => {
+          await tx.selectFrom('usage_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+          await new Promise((resolve) => setTimeout(resolve, 5)); // the thread would commit here
+          await tx.insertInto('node_heartbeats').values({ node_id: `node-${i}`, started_at: 0, seen_at: 0 }).execute();
+        });
+      }
+    } finally {
+      done = true;
+      await writing;
+      await writer.close();
+    }
+    expect(written).toBeGreaterThanOrEqual(2);
+    expect(await count('GET /v1/busy')).toBe(written * 200);
+  });
+
   it('finds the compiled worker script', () => {
     expect(usageWorkerScript()?.pathname).toMatch(/dist\/usage\/write-worker\.js$/);
   });
