@@ -22,6 +22,7 @@ export const PROBLEMS = {
   payload_too_large: { status: 413, title: 'Payload too large', about: 'Request bodies are limited to 1 MiB.' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', about: 'Send JSON with `Content-Type: application/json`.' },
   session_required: { status: 401, title: 'Sign-in required', about: 'Management calls need a signed-in session.' },
+  invalid_credentials: { status: 401, title: 'Wrong email or password', about: 'The email and password do not match an admin. After repeated failures sign-in is paused; an operator can run `atender admin reset-password`.' },
   csrf_rejected: { status: 403, title: 'Cross-site request refused', about: 'A mutating management call must come from the dashboard origin or carry the CSRF token.' },
   forbidden: { status: 403, title: 'Forbidden', about: 'The signed-in admin may not do this.' },
   too_many_requests: { status: 429, title: 'Too many requests', about: 'Slow down and retry after `Retry-After` seconds.' },

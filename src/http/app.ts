@@ -10,7 +10,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerV1 } from '../api/v1/index.js';
 import { ApiError } from '../core/problems.js';
 import type { ServingRuntime } from '../runtime.js';
+import { registerManage } from '../manage/index.js';
 import { registerKeyPipeline } from './auth-plugin.js';
+import { registerDashboard } from './dashboard.js';
 import { registerErrorHandling, sendProblem, toApiError } from './errors.js';
 import { registerDocs } from './openapi.js';
 import { registerProblemPages } from './problem-pages.js';
@@ -76,6 +78,8 @@ export async function buildApp(runtime: ServingRuntime, options: AppOptions = {}
     },
     { prefix: '/v1' },
   );
+  await registerManage(app, runtime);
+  await registerDashboard(app);
 
   if (runtime.config.benchBaseline) {
     // The same handler shape as /v1/me without the pipeline, for `npm run bench` only.

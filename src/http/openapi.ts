@@ -16,6 +16,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'An Atender API key. The scopes listed on each operation are all required.' },
+          session: { type: 'apiKey', in: 'cookie', name: 'atender_session', description: 'Management API: the session cookie set by `POST /manage/v1/session`. Mutating calls also need an `Origin` matching the server or the `X-CSRF-Token` header.' },
         },
       },
     },

@@ -5,6 +5,7 @@ import type { Environment } from '../core/keys.js';
 import { DEFAULT_TIER, type Tier, isTier } from '../core/limits.js';
 import { ApiError } from '../core/problems.js';
 import type { Store } from '../store/db.js';
+import { deleteSessionsOfAdmin } from '../store/sessions-repo.js';
 import { hashPassword, randomPassword } from './passwords.js';
 
 export interface OrgView {
@@ -107,13 +108,14 @@ export class OrgService {
 
   async resetPassword(orgId: string, email: string): Promise<string> {
     const password = randomPassword();
-    const result = await this.store.db
-      .updateTable('admins')
-      .set({ password_hash: await hashPassword(password), updated_at: this.clock.now() })
-      .where('org_id', '=', orgId)
-      .where('email', '=', email.trim().toLowerCase())
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw new ApiError('not_found', `no admin ${email} in this org`);
+    const passwordHash = await hashPassword(password);
+    await this.store.db.transaction().execute(async (tx) => {
+      const admin = await tx.selectFrom('admins').select('id').where('org_id', '=', orgId).where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+      if (!admin) throw new ApiError('not_found', `no admin ${email} in this org`);
+      await tx.updateTable('admins').set({ password_hash: passwordHash, updated_at: this.clock.now() }).where('id', '=', admin.id).execute();
+      // A reset is what an operator does after a suspected compromise: every open dashboard session ends.
+      await deleteSessionsOfAdmin(tx, admin.id);
+    });
     return password;
   }
 

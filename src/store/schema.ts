@@ -205,6 +205,26 @@ export interface NodeHeartbeatsTable {
   seen_at: number;
 }
 
+/** A signed-in admin. The token itself lives only in the browser's cookie; this row keeps its SHA-256. */
+export interface AdminSessionsTable {
+  id: string;
+  admin_id: string;
+  org_id: string;
+  token_digest: string;
+  created_at: number;
+  last_seen_at: number;
+  /** Hard end regardless of activity. */
+  absolute_expires_at: number;
+  ip: string | null;
+}
+
+/** Failed sign-ins, one row per subject (`email:<sha256>` or `ip:<address>`), kept for the throttle window only. */
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  subject: string;
+  created_at: number;
+}
+
 export interface Database {
   orgs: OrgsTable;
   tenants: TenantsTable;
@@ -223,4 +243,6 @@ export interface Database {
   usage_events: UsageEventsTable;
   usage_rollups: UsageRollupsTable;
   node_heartbeats: NodeHeartbeatsTable;
+  admin_sessions: AdminSessionsTable;
+  login_failures: LoginFailuresTable;
 }

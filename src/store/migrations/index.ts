@@ -8,6 +8,7 @@ import type { DialectName } from '../dialect.js';
 import { coreMigration } from './001-core.js';
 import { tenantDataMigration } from './002-tenant-data.js';
 import { usageMigration } from './003-usage.js';
+import { sessionsMigration } from './004-sessions.js';
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -16,6 +17,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '001-core': coreMigration(dialect),
         '002-tenant-data': tenantDataMigration,
         '003-usage': usageMigration(dialect),
+        '004-sessions': sessionsMigration(dialect),
       };
     },
   };
