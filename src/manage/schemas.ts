@@ -104,7 +104,7 @@ export const AuditEntry = Type.Object({
   action: Type.String(),
   key_id: Nullable(Type.String()),
   tenant_id: Nullable(Type.String()),
-  actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()) }),
+  actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()), email: Type.Optional(Type.String({ description: "The admin's email, for changes made in the dashboard or management API" })) }),
   source_ip: Nullable(Type.String()),
   before: Type.Unknown(),
   after: Type.Unknown(),

@@ -187,7 +187,7 @@ describe('management API: keys and audit log (SPEC section 8)', () => {
       'api_key.created',
     ]);
     const session = (await admin.call({ method: 'GET', url: '/manage/v1/session' })).json();
-    for (const e of entries) expect(e).toMatchObject({ actor: { type: 'admin', id: session.admin.id }, source_ip: '192.0.2.44' });
+    for (const e of entries) expect(e).toMatchObject({ actor: { type: 'admin', id: session.admin.id, email: t.org.admin.email }, source_ip: '192.0.2.44' });
     expect(res.body).not.toContain(created.key);
     expect(res.body).not.toContain(rotated.key);
   });

@@ -1,0 +1,153 @@
+/**
+ * The dashboard end to end, as a newcomer uses it after `npm start`: a real
+ * `atender serve` on a fresh database, headless Chromium signing in with the
+ * printed credentials, generating a key and calling the API with it, rotating,
+ * disabling, revoking, reading the audit log; axe-core checks each main screen.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AxeViolation, type Browser, axeViolations, chromiumAvailable, launchBrowser } from '../helpers/browser.js';
+import { type ServerProcess, startServer } from '../helpers/server-process.js';
+
+const run = chromiumAvailable();
+
+describe.runIf(run)('dashboard in headless Chromium', () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  let dir: string;
+  let admin: { email: string; password: string };
+  const a11y: Record<string, AxeViolation[]> = {};
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'atender-e2e-'));
+    server = await startServer({ ATENDER_DATABASE_URL: join(dir, 'atender.db') });
+    const banner = /Admin sign-in\s+(\S+)\s+\/\s+(\S+)/.exec(server.output());
+    if (!banner) throw new Error(`no admin credentials in the banner:\n${server.output()}`);
+    admin = { email: banner[1]!, password: banner[2]! };
+    expect(server.output()).toContain(`Dashboard        ${server.url}/`);
+    browser = await launchBrowser();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const me = (key: string) => fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+
+  it('signs in, generates a key that works, rotates, disables, revokes and audits it', { timeout: 120_000 }, async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/`);
+    await page.getByRole('heading', { name: 'Sign in to Atender' }).waitFor();
+    a11y['sign-in'] = await axeViolations(page);
+
+    // A wrong password is refused in place.
+    await page.getByLabel('Email').fill(admin.email);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expectText(page.getByRole('alert'), 'Wrong email or password');
+
+    await page.getByLabel('Password').fill(admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    // The two demo keys from the banner, with their badges.
+    await page.getByRole('link', { name: 'Demo sandbox key' }).waitFor();
+    await page.getByRole('link', { name: 'Demo production key' }).waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(2);
+    expect(await page.locator('.badge.env-production').count()).toBe(1);
+    a11y['keys list'] = await axeViolations(page);
+
+    // Generate a key.
+    await page.getByRole('link', { name: 'Generate key' }).click();
+    await page.getByRole('heading', { name: 'Generate an API key' }).waitFor();
+    await page.getByLabel('Name').fill('Browser test key');
+    await page.getByLabel('Sandbox').check();
+    await page.getByRole('checkbox', { name: 'knowledge:read' }).check();
+    await page.getByLabel('Rate-limit tier').selectOption('free');
+    a11y['generate key'] = await axeViolations(page);
+    await browser.screenshot('dashboard-generate-form.png');
+    await page.getByRole('button', { name: 'Generate key' }).click();
+    await expectText(page.locator('#secret-warning'), "You won't see it again");
+    const key = await page.getByLabel('Your new API key').inputValue();
+    expect(key).toMatch(/^sa_test_[0-9A-Za-z]{46}$/);
+    a11y['key shown once'] = await axeViolations(page);
+    await browser.screenshot('dashboard-key-created.png');
+
+    const res = await me(key);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ name: 'Browser test key', environment: 'sandbox', scopes: ['knowledge:read'], tier: 'free' });
+
+    // Key detail.
+    await page.getByRole('button', { name: "I've stored it safely" }).click();
+    await page.getByRole('heading', { name: 'Browser test key', level: 1 }).waitFor();
+    expect(await page.content()).not.toContain(key);
+    a11y['key detail'] = await axeViolations(page);
+
+    // Rotate with a one-hour grace: both secrets work, each with its own last use.
+    await page.getByLabel('Keep the old key working for').selectOption('3600');
+    await page.getByRole('button', { name: 'Rotate key' }).click();
+    const rotated = await page.getByLabel('Your new API key').inputValue();
+    expect(rotated).not.toBe(key);
+    expect((await me(key)).status).toBe(200);
+    expect((await me(rotated)).status).toBe(200);
+    await page.getByRole('button', { name: "I've stored it safely" }).click();
+    await page.getByRole('heading', { name: 'Secrets' }).waitFor();
+    await expectText(page.locator('table').first(), 'In grace until');
+
+    // End the grace: the old secret stops.
+    await page.getByRole('button', { name: 'End grace' }).click();
+    await page.getByRole('heading', { name: 'End the grace now' }).waitFor({ state: 'detached' });
+    expect((await me(key)).status).toBe(401);
+
+    // Disable and enable.
+    await page.getByRole('button', { name: 'Disable key' }).click();
+    await page.getByRole('button', { name: 'Enable key' }).waitFor();
+    expect(((await (await me(rotated)).json()) as { code: string }).code).toBe('api_key_disabled');
+    await page.getByRole('button', { name: 'Enable key' }).click();
+    await page.getByRole('button', { name: 'Disable key' }).waitFor();
+    expect((await me(rotated)).status).toBe(200);
+
+    // Revoke, with a confirmation that can be cancelled.
+    await page.getByRole('button', { name: 'Revoke key…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    expect((await me(rotated)).status).toBe(200);
+    await page.getByRole('button', { name: 'Revoke key…' }).click();
+    a11y['revoke dialog'] = await axeViolations(page);
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).click();
+    await expectText(page.locator('.title-row .badges'), 'Revoked');
+    const revoked = await me(rotated);
+    expect(revoked.status).toBe(401);
+    expect(((await revoked.json()) as { code: string }).code).toBe('api_key_revoked');
+
+    // The audit log names every step, done by the admin.
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await page.locator('tbody th').first().waitFor();
+    const events = await page.locator('tbody th').allTextContents();
+    expect(events.slice(0, 6)).toEqual(['Key revoked', 'Key enabled', 'Key disabled', 'Grace ended', 'Key rotated', 'Key created']);
+    expect(await page.locator('tbody td[data-label="Who"]').first().textContent()).toBe(`Admin ${admin.email}`);
+    a11y['audit log'] = await axeViolations(page);
+
+    // Phone width: the keys list folds into cards.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('link', { name: 'Browser test key' }).waitFor();
+    a11y['keys list (phone)'] = await axeViolations(page);
+    await browser.screenshot('dashboard-keys-phone.png');
+
+    // Sign out ends the session: the API refuses the old cookie, the app shows sign-in.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Atender' }).waitFor();
+
+    expect(browser.consoleErrors.filter((e) => !/401|Unauthorized|404/.test(e))).toEqual([]);
+    const found = Object.entries(a11y).filter(([, v]) => v.length > 0);
+    expect(found, JSON.stringify(found, null, 2)).toEqual([]);
+  });
+});
+
+async function expectText(locator: import('playwright-core').Locator, text: string): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor();
+}
