@@ -28,7 +28,7 @@ export async function buildApp(runtime: ServingRuntime, options: AppOptions = {}
     logger: options.logger === false ? false : {
       level: runtime.config.logLevel,
       // Belt and braces: our serializers never include headers, but a stray log of a request must not carry a key.
-      redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
+      redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization', 'req.headers.cookie', 'headers.cookie', 'req.headers["x-csrf-token"]'], censor: '[redacted]' },
     },
     // Access lines come from our own onResponse hook, at debug level, with the key id and never the key.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),

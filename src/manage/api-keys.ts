@@ -19,7 +19,7 @@ const toMs = (iso: string | null | undefined) => (iso === undefined ? undefined 
 export function apiKeyRoutes(keys: KeyService): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/api-keys', { schema: { tags, summary: "List the org's keys, newest first", security, querystring: KeyListQuery, response: { 200: KeyList } } }, async (request) => ({
-      data: await keys.list(signedIn(request).orgId, request.query.environment),
+      data: await keys.list(signedIn(request).orgId, request.query.environment || undefined),
     }));
 
     app.post('/api-keys', { schema: { tags, summary: 'Create a key: 201 with the full key, shown only in this answer', security, body: CreateKeyBody, response: { 201: CreatedApiKey } } }, async (request, reply) => {

@@ -54,7 +54,7 @@ export const CreatedApiKey = Type.Composite([ApiKey, Type.Object({ key: Type.Str
 
 export const KeyList = Type.Object({ data: Type.Array(ApiKey) });
 
-export const KeyListQuery = Type.Object({ environment: Type.Optional(Environment) }, { additionalProperties: false });
+export const KeyListQuery = Type.Object({ environment: Type.Optional(Type.Union([Environment, Type.Literal('')], { description: 'production or sandbox; empty or absent = both' })) }, { additionalProperties: false });
 
 export const CreateKeyBody = Type.Object(
   {

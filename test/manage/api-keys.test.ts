@@ -43,6 +43,8 @@ describe('management API: keys and audit log (SPEC section 8)', () => {
     expect(onlySandbox.length).toBeGreaterThan(0);
     expect(onlySandbox.every((k: { environment: string }) => k.environment === 'sandbox')).toBe(true);
     expect((await admin.call({ method: 'GET', url: '/manage/v1/api-keys?environment=staging' })).statusCode).toBe(400);
+    const both = (await admin.call({ method: 'GET', url: '/manage/v1/api-keys?environment=' })).json().data;
+    expect(new Set(both.map((k: { environment: string }) => k.environment))).toEqual(new Set(['production', 'sandbox']));
   });
 
   it.each([

@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../src/services/admin-sessions.js';
 import { ManualClock, type TestApp, startTestApp } from '../helpers/app.js';
 import { SAME_ORIGIN, sessionCookie, signIn } from '../helpers/admin.js';
+import { testDatabases } from '../helpers/services.js';
 
-describe('management sign-in, sessions and CSRF (SPEC section 8)', () => {
+describe.each(await testDatabases())('management sign-in, sessions and CSRF (SPEC section 8) on $name', (database) => {
   let t: TestApp;
   const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
   beforeAll(async () => {
-    t = await startTestApp({ clock });
+    t = await startTestApp({ clock, database });
   });
   afterAll(() => t.close());
 
@@ -29,7 +30,7 @@ describe('management sign-in, sessions and CSRF (SPEC section 8)', () => {
   });
 
   it('marks the cookie Secure behind a trusted proxy that says https, and only then', async () => {
-    const proxied = await startTestApp({ clock, config: { trustProxy: [[(await import('ipaddr.js')).default.parse('10.0.0.1'), 32]] } });
+    const proxied = await startTestApp({ clock, database, config: { trustProxy: [[(await import('ipaddr.js')).default.parse('10.0.0.1'), 32]] } });
     try {
       const viaProxy = await proxied.app.inject({ method: 'POST', url: '/manage/v1/session', payload: proxied.org.admin, remoteAddress: '10.0.0.1', headers: { 'x-forwarded-proto': 'https' } });
       expect(String(viaProxy.headers['set-cookie'])).toMatch(/; Secure/);
