@@ -50,9 +50,15 @@ describe.runIf(run)('dashboard in headless Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expectText(page.getByRole('alert'), 'Wrong email or password');
 
-    await page.getByLabel('Password').fill(admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // The right one by keyboard alone: Tab from the email field, Enter to submit.
+    await page.getByLabel('Email').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.id')).toBe('password');
+    await page.keyboard.type(admin.password);
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    // Focus moves to the new screen's heading, where a screen reader starts reading.
+    await page.waitForFunction("document.activeElement && document.activeElement.tagName === 'H1'");
     // The two demo keys from the banner, with their badges.
     await page.getByRole('link', { name: 'Demo sandbox key' }).waitFor();
     await page.getByRole('link', { name: 'Demo production key' }).waitFor();
@@ -136,6 +142,7 @@ describe.runIf(run)('dashboard in headless Chromium', () => {
     await page.getByRole('link', { name: 'API keys' }).click();
     await page.getByRole('link', { name: 'Browser test key' }).waitFor();
     a11y['keys list (phone)'] = await axeViolations(page);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await browser.screenshot('dashboard-keys-phone.png');
 
     // Sign out ends the session: the API refuses the old cookie, the app shows sign-in.
