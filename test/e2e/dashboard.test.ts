@@ -92,6 +92,13 @@ describe.runIf(run)('dashboard in headless Chromium', () => {
     expect(await page.content()).not.toContain(key);
     a11y['key detail'] = await axeViolations(page);
 
+    // Edit: grant one more scope; the key has it at once.
+    await page.getByText('Edit name, scopes and tier').click();
+    await page.getByRole('checkbox', { name: 'knowledge:write' }).check();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expectText(page.locator('dl.props'), 'knowledge:write');
+    expect(((await (await me(key)).json()) as { scopes: string[] }).scopes).toEqual(['knowledge:read', 'knowledge:write']);
+
     // Rotate with a one-hour grace: both secrets work, each with its own last use.
     await page.getByLabel('Keep the old key working for').selectOption('3600');
     await page.getByRole('button', { name: 'Rotate key' }).click();
@@ -133,7 +140,7 @@ describe.runIf(run)('dashboard in headless Chromium', () => {
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     await page.locator('tbody th').first().waitFor();
     const events = await page.locator('tbody th').allTextContents();
-    expect(events.slice(0, 6)).toEqual(['Key revoked', 'Key enabled', 'Key disabled', 'Grace ended', 'Key rotated', 'Key created']);
+    expect(events.slice(0, 7)).toEqual(['Key revoked', 'Key enabled', 'Key disabled', 'Grace ended', 'Key rotated', 'Key changed', 'Key created']);
     expect(await page.locator('tbody td[data-label="Who"]').first().textContent()).toBe(`Admin ${admin.email}`);
     a11y['audit log'] = await axeViolations(page);
 

@@ -74,7 +74,7 @@ async function route(): Promise<void> {
   const params = new URLSearchParams(query);
   const keyMatch = /^\/keys\/(key_[0-9a-z]{26})$/.exec(path);
   if (path === '/keys/new') generateKeyScreen(main, session);
-  else if (keyMatch) await keyDetailScreen(main, keyMatch[1]!);
+  else if (keyMatch) await keyDetailScreen(main, keyMatch[1]!, session);
   else if (path === '/audit') await auditLogScreen(main);
   else if (path === '/keys') await keysListScreen(main, params.get('environment') ?? '');
   else location.hash = '#/keys';

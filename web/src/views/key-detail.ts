@@ -1,9 +1,10 @@
 /** One key: its properties, per-secret last use during a rotation grace, usage, and the lifecycle actions. */
-import { type ApiKey, type CreatedKey, api } from '../api.js';
+import { type ApiKey, type CreatedKey, type Session, api } from '../api.js';
 import { announce, h, replaceChildren } from '../dom.js';
 import { scopeDescription } from '../catalogue.js';
 import { ago, capitalise, number, when } from '../format.js';
 import { environmentBadge, errorBox, screenHeading, secretPanel, statusBadge } from './common.js';
+import { nameField, scopesFieldset, tierField } from './key-fields.js';
 import { usageSection } from './usage.js';
 
 const GRACE_CHOICES = [
@@ -14,7 +15,7 @@ const GRACE_CHOICES = [
   { seconds: 7 * 86_400, label: '7 days (the maximum)' },
 ];
 
-export async function keyDetailScreen(main: HTMLElement, keyId: string): Promise<void> {
+export async function keyDetailScreen(main: HTMLElement, keyId: string, session: Session): Promise<void> {
   replaceChildren(main, h('p', { class: 'muted', text: 'Loading key…' }));
   let key: ApiKey;
   try {
@@ -23,10 +24,10 @@ export async function keyDetailScreen(main: HTMLElement, keyId: string): Promise
     replaceChildren(main, screenHeading('Key not found'), errorBox(error), h('p', null, h('a', { href: '#/keys', text: 'Back to all keys' })));
     return;
   }
-  render(main, key);
+  render(main, key, session);
 }
 
-function render(main: HTMLElement, key: ApiKey, focusHeading = true): void {
+function render(main: HTMLElement, key: ApiKey, session: Session, focusHeading = true): void {
   const feedback = h('div');
   const heading = focusHeading ? screenHeading(key.name) : h('h1', { tabindex: '-1', text: key.name });
   replaceChildren(
@@ -36,7 +37,7 @@ function render(main: HTMLElement, key: ApiKey, focusHeading = true): void {
     feedback,
     properties(key),
     secretsTable(key),
-    actions(main, key, feedback),
+    actions(main, key, session, feedback),
     usageSection(key),
   );
 }
@@ -85,14 +86,14 @@ function secretsTable(key: ApiKey): HTMLElement | null {
   );
 }
 
-function actions(main: HTMLElement, key: ApiKey, feedback: HTMLElement): HTMLElement | null {
+function actions(main: HTMLElement, key: ApiKey, session: Session, feedback: HTMLElement): HTMLElement | null {
   if (key.status === 'revoked') return h('section', { class: 'card' }, h('h2', { text: 'Actions' }), h('p', { text: 'This key is revoked for good. Generate a new key if you need one.' }));
   const run = async (label: string, work: () => Promise<ApiKey>) => {
     replaceChildren(feedback);
     try {
       const updated = await work();
       announce(label);
-      render(main, updated, false);
+      render(main, updated, session, false);
       (main.querySelector('#actions-heading') as HTMLElement | null)?.focus();
     } catch (error) {
       replaceChildren(feedback, errorBox(error));
@@ -117,7 +118,7 @@ function actions(main: HTMLElement, key: ApiKey, feedback: HTMLElement): HTMLEle
         try {
           const rotated = await api<CreatedKey>('POST', `/api-keys/${key.id}/rotate`, { grace_period_seconds: Number(graceSelect.value) });
           announce('Key rotated');
-          replaceChildren(main, screenHeading(`"${rotated.name}" rotated`), secretPanel(rotated.key, 'Copy the new key', () => render(main, rotated)));
+          replaceChildren(main, screenHeading(`"${rotated.name}" rotated`), secretPanel(rotated.key, 'Copy the new key', () => render(main, rotated, session)));
         } catch (error) {
           replaceChildren(feedback, errorBox(error));
         }
@@ -131,6 +132,7 @@ function actions(main: HTMLElement, key: ApiKey, feedback: HTMLElement): HTMLEle
     'section',
     { class: 'card', 'aria-labelledby': 'actions-heading' },
     h('h2', { id: 'actions-heading', tabindex: '-1', text: 'Actions' }),
+    editForm(key, session, run),
     h('div', { class: 'action' }, h('h3', { text: 'Rotate' }), h('p', { class: 'muted', text: 'Replaces the secret; the key keeps its id, settings, budget and history. Use a grace period to deploy the new key without downtime.' }), rotateForm),
     inGrace
       ? h('div', { class: 'action' }, h('h3', { text: 'End the grace now' }), h('p', { class: 'muted', text: 'The old secret stops working at once, e.g. after a leak.' }), h('button', { type: 'button', class: 'secondary', text: 'End grace', onclick: () => run('Grace ended', () => api<ApiKey>('POST', `/api-keys/${key.id}/end-grace`)) }))
@@ -157,4 +159,25 @@ function revokeButton(key: ApiKey, run: (label: string, work: () => Promise<ApiK
   });
   const open = h('button', { type: 'button', class: 'danger', text: 'Revoke key…', onclick: () => dialog.showModal() });
   return h('div', null, open, dialog);
+}
+
+/** Name, scopes and tier, folded away until wanted; "unused scopes" below tells what to untick. */
+function editForm(key: ApiKey, session: Session, run: (label: string, work: () => Promise<ApiKey>) => Promise<void>): HTMLElement {
+  const name = nameField(key.name);
+  const tier = tierField(session.org.max_tier, key.tier);
+  const form: HTMLFormElement = h(
+    'form',
+    {
+      onsubmit: (event: Event) => {
+        event.preventDefault();
+        const scopes = new FormData(form).getAll('scopes');
+        void run('Key updated', () => api<ApiKey>('PATCH', `/api-keys/${key.id}`, { name: name.input.value, scopes, tier: tier.select.value }));
+      },
+    },
+    name.field,
+    scopesFieldset(key.scopes),
+    tier.field,
+    h('button', { type: 'submit', class: 'secondary', text: 'Save changes' }),
+  );
+  return h('details', { class: 'action' }, h('summary', null, h('h3', { class: 'inline', text: 'Edit name, scopes and tier' })), form);
 }
