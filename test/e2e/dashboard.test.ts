@@ -109,6 +109,7 @@ describe.runIf(run)('dashboard in headless Chromium', () => {
     await page.getByRole('button', { name: "I've stored it safely" }).click();
     await page.getByRole('heading', { name: 'Secrets' }).waitFor();
     await expectText(page.locator('table').first(), 'In grace until');
+    await browser.screenshot('dashboard-key-detail-grace.png');
 
     // End the grace: the old secret stops.
     await page.getByRole('button', { name: 'End grace' }).click();

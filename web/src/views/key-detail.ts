@@ -37,8 +37,8 @@ function render(main: HTMLElement, key: ApiKey, session: Session, focusHeading =
     feedback,
     properties(key),
     secretsTable(key),
-    actions(main, key, session, feedback),
     usageSection(key),
+    actions(main, key, session, feedback),
   );
 }
 
