@@ -13,6 +13,7 @@ import { apiKeyRoutes } from './api-keys.js';
 import { auditRoutes } from './audit.js';
 import { registerSessionGuard } from './session-guard.js';
 import { sessionRoutes } from './session-routes.js';
+import { usageRoutes } from './usage.js';
 
 export const MANAGE_PREFIX = '/manage/v1';
 
@@ -28,6 +29,7 @@ export async function registerManage(app: FastifyInstance, runtime: ServingRunti
       });
       await manage.register(sessionRoutes(sessions, runtime.store, runtime.config));
       await manage.register(apiKeyRoutes(runtime.keys));
+      await manage.register(usageRoutes(runtime.keys, runtime.store, runtime.clock));
       await manage.register(auditRoutes(runtime.store));
     },
     { prefix: MANAGE_PREFIX },

@@ -209,7 +209,7 @@ describe('management API: keys and audit log (SPEC section 8)', () => {
   it('the OpenAPI document describes the management API under its tags with a cookie security scheme', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'atender_session' });
-    for (const path of ['/manage/v1/session', '/manage/v1/api-keys', '/manage/v1/api-keys/{id}', '/manage/v1/api-keys/{id}/rotate', '/manage/v1/api-keys/{id}/end-grace', '/manage/v1/api-keys/{id}/revoke', '/manage/v1/audit-log']) {
+    for (const path of ['/manage/v1/session', '/manage/v1/api-keys', '/manage/v1/api-keys/{id}', '/manage/v1/api-keys/{id}/rotate', '/manage/v1/api-keys/{id}/end-grace', '/manage/v1/api-keys/{id}/revoke', '/manage/v1/api-keys/{id}/usage', '/manage/v1/audit-log']) {
       expect(doc.paths[path], path).toBeDefined();
     }
     expect(doc.paths['/manage/v1/api-keys'].post.tags).toEqual(['Management: API keys']);

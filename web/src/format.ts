@@ -24,6 +24,11 @@ function span(seconds: number): string {
 export const ENVIRONMENT_LABEL: Record<string, string> = { production: 'Production', sandbox: 'Sandbox' };
 export const STATUS_LABEL: Record<string, string> = { active: 'Active', disabled: 'Disabled', expired: 'Expired', revoked: 'Revoked' };
 
+/** "3 min ago (Nov 26, 2026, 12:54 PM)" or "Never". */
+export function lastUsed(iso: string | null): string {
+  return `${ago(iso)}${iso ? ` (${when(iso)})` : ''}`;
+}
+
 export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -2,7 +2,7 @@
 import { type ApiKey, type CreatedKey, type Session, api } from '../api.js';
 import { announce, h, replaceChildren } from '../dom.js';
 import { scopeDescription } from '../catalogue.js';
-import { ago, capitalise, number, when } from '../format.js';
+import { ago, capitalise, lastUsed, number, when } from '../format.js';
 import { environmentBadge, errorBox, screenHeading, secretPanel, statusBadge } from './common.js';
 import { nameField, scopesFieldset, tierField } from './key-fields.js';
 import { usageSection } from './usage.js';
@@ -49,7 +49,7 @@ function properties(key: ApiKey): HTMLElement {
     ['Scopes', key.scopes.length ? h('ul', { class: 'plain' }, key.scopes.map((s) => h('li', null, h('code', { text: s }), ` · ${scopeDescription(s)}`))) : 'None: the key can only call /v1/me'],
     ['Tier', `${capitalise(key.tier)}: ${number.format(key.limits.per_minute)} per minute, ${number.format(key.limits.per_day)} per day`],
     ['Created', when(key.created_at)],
-    ['Last used', `${ago(key.last_used_at)}${key.last_used_at ? ` (${when(key.last_used_at)})` : ''}`],
+    ['Last used', h('span', { id: 'key-last-used', text: lastUsed(key.last_used_at) })],
   ];
   if (key.expires_at) rows.push(['Expires', when(key.expires_at)]);
   if (key.allowed_ips.length) rows.push(['Allowed addresses', key.allowed_ips.join(', ')]);

@@ -6,7 +6,7 @@
 import { ArcElement, BarController, BarElement, CategoryScale, Chart, DoughnutController, Legend, LinearScale, Tooltip } from 'chart.js';
 import { ApiProblem, type ApiKey, api } from '../api.js';
 import { h, replaceChildren } from '../dom.js';
-import { number } from '../format.js';
+import { lastUsed, number } from '../format.js';
 import { errorBox } from './common.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip, DoughnutController, ArcElement);
@@ -22,6 +22,7 @@ export interface KeyUsage {
   series: { t: string; count: number; by_status?: Record<StatusClass, number>; rate_limited?: number }[];
   unused_scopes: string[];
   interval?: 'minute' | 'hour' | 'day';
+  last_used_at?: string | null;
 }
 
 // Colour-blind-safe hues with 3:1 contrast against white; 429 is the loud one.
@@ -42,6 +43,9 @@ export function usageSection(key: ApiKey): HTMLElement {
     try {
       const usage = await api<KeyUsage>('GET', `/api-keys/${key.id}/usage?since=${windowSelect.value}`);
       replaceChildren(body, ...renderUsage(usage, key));
+      // Usage is read after the key, so its last use may be newer than the details above show.
+      const lastUsedNow = document.getElementById('key-last-used');
+      if (lastUsedNow && usage.last_used_at) lastUsedNow.textContent = lastUsed(usage.last_used_at);
     } catch (error) {
       const missing = error instanceof ApiProblem && error.problem.status === 404 && error.problem.code === 'not_found' && /no route/.test(error.problem.detail);
       replaceChildren(body, missing ? h('p', { class: 'muted', text: 'This server does not report usage yet.' }) : errorBox(error));
