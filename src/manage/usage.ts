@@ -18,14 +18,16 @@ import { SESSION_SECURITY } from './session-routes.js';
 const Count = Type.Integer({ minimum: 0 });
 const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
 
+const StatusClasses = Type.Object({ '2xx': Count, '3xx': Count, '4xx': Count, '5xx': Count });
+
 export const KeyUsage = Type.Object({
   key_id: Type.String(),
   since: Timestamp,
   total: Count,
-  by_status: Type.Object({ '2xx': Count, '3xx': Count, '4xx': Count, '5xx': Count }),
+  by_status: StatusClasses,
   rate_limited: Type.Integer({ minimum: 0, description: '429 answers (per-minute limit or daily quota)' }),
   routes: Type.Array(Type.Object({ route: Type.String(), count: Count }), { description: 'Most used first' }),
-  series: Type.Array(Type.Object({ t: Timestamp, count: Count }), { description: 'One point per `interval`, oldest first, zeros included' }),
+  series: Type.Array(Type.Object({ t: Timestamp, count: Count, by_status: StatusClasses, rate_limited: Count }), { description: 'One point per `interval`, oldest first, zeros included' }),
   unused_scopes: Type.Array(Type.String(), { description: 'Granted scopes no request in the window needed (least-privilege hint)' }),
   until: Timestamp,
   interval: Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')]),

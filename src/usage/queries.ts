@@ -34,7 +34,8 @@ export interface KeyUsage {
   /** Most used first (at most 50). */
   routes: { route: string; count: number }[];
   /** One point per interval from `since` to `until`, zeros included, oldest first. */
-  series: { t: string; count: number }[];
+  /** Per point: the total, its status classes and its 429s (the dashboard stacks them). */
+  series: { t: string; count: number; by_status: StatusClasses; rate_limited: number }[];
   /** Scopes the key holds that no request in the window needed: a least-privilege hint. */
   unused_scopes: string[];
   until: string;
@@ -87,13 +88,13 @@ export async function keyUsage(db: Kysely<Database>, keyId: string, sinceMs: num
       .groupBy(['route', 'status', 'required_scopes'])
       .execute(),
     window
-      .select([sql<number>`bucket_start - (bucket_start % ${step})`.as('t'), (eb) => eb.fn.sum<number>('count').as('count')])
-      .groupBy('t')
+      .select([sql<number>`bucket_start - (bucket_start % ${step})`.as('t'), 'status', (eb) => eb.fn.sum<number>('count').as('count')])
+      .groupBy(['t', 'status'])
       .execute(),
     secretsOf(db, [keyId]),
   ]);
 
-  const byStatus = { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+  const byStatus = emptyClasses();
   const routes = new Map<string, number>();
   const needed = new Set<string>();
   const histogram = new Array<number>(LATENCY_BUCKETS).fill(0);
@@ -102,17 +103,28 @@ export async function keyUsage(db: Kysely<Database>, keyId: string, sinceMs: num
   for (const g of groups) {
     const count = Number(g.count);
     total += count;
-    const cls = `${Math.floor(g.status / 100)}xx`;
-    if (cls in byStatus) byStatus[cls as keyof typeof byStatus] += count;
+    addToClass(byStatus, g.status, count);
     if (g.status === 429) rateLimited += count;
     routes.set(g.route, (routes.get(g.route) ?? 0) + count);
     for (const scope of g.required_scopes.split(' ')) if (scope) needed.add(scope);
     LATENCY_COLUMNS.forEach((c, i) => (histogram[i]! += Number(g[c])));
   }
 
-  const counts = new Map(points.map((p) => [Number(p.t), Number(p.count)]));
   const series: KeyUsage['series'] = [];
-  for (let t = sinceMs - (sinceMs % step); t <= now; t += step) series.push({ t: iso(t)!, count: counts.get(t) ?? 0 });
+  const pointAt = new Map<number, KeyUsage['series'][number]>();
+  for (let t = sinceMs - (sinceMs % step); t <= now; t += step) {
+    const point = { t: iso(t)!, count: 0, by_status: emptyClasses(), rate_limited: 0 };
+    series.push(point);
+    pointAt.set(t, point);
+  }
+  for (const p of points) {
+    const point = pointAt.get(Number(p.t));
+    if (!point) continue;
+    const count = Number(p.count);
+    point.count += count;
+    addToClass(point.by_status, p.status, count);
+    if (p.status === 429) point.rate_limited += count;
+  }
 
   const granted = JSON.parse(key.scopes) as string[];
   const lastUsed = secrets.reduce<number | null>((m, s) => (s.last_used_at !== null && (m === null || s.last_used_at > m) ? s.last_used_at : m), null);
@@ -132,4 +144,15 @@ export async function keyUsage(db: Kysely<Database>, keyId: string, sinceMs: num
     last_used_at: iso(lastUsed),
     secrets: secrets.map((s) => ({ id: s.id, hint: s.hint, last_used_at: iso(s.last_used_at) })),
   };
+}
+
+type StatusClasses = { '2xx': number; '3xx': number; '4xx': number; '5xx': number };
+
+function emptyClasses(): StatusClasses {
+  return { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+}
+
+function addToClass(classes: StatusClasses, status: number, count: number): void {
+  const cls = `${Math.floor(status / 100)}xx`;
+  if (cls in classes) classes[cls as keyof StatusClasses] += count;
 }

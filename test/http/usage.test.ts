@@ -43,7 +43,12 @@ describe('usage recorded by the pipeline', () => {
     ]);
     // knowledge:read was needed (even the 404 by id needed it); contacts:read never was.
     expect(usage.unused_scopes).toEqual(['contacts:read']);
-    expect(usage.series.find((p) => p.t === '2026-07-01T10:30:00.000Z')).toEqual({ t: '2026-07-01T10:30:00.000Z', count: 73 });
+    expect(usage.series.find((p) => p.t === '2026-07-01T10:30:00.000Z')).toEqual({
+      t: '2026-07-01T10:30:00.000Z',
+      count: 73,
+      by_status: { '2xx': 50, '3xx': 0, '4xx': 23, '5xx': 0 },
+      rate_limited: 10,
+    });
   });
 
   it('401s for disabled, expired and revoked keys, a rotated-out secret and 403 ip_not_allowed are recorded under the key', async () => {
