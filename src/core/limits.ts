@@ -94,7 +94,7 @@ export function decide(state: LimiterState | undefined, limits: Limits, now: num
     violated: allowed ? null : minuteOk ? 'day' : 'minute',
     limits,
     minuteRemaining: Math.max(0, Math.floor((MINUTE_MS - (usedTat - now)) / interval + EPSILON_MS)),
-    minuteReset: Math.ceil((usedTat - now) / 1000 - EPSILON_MS / 1000),
+    minuteReset: Math.max(0, Math.ceil((usedTat - now) / 1000 - EPSILON_MS / 1000)),
     dayRemaining: Math.max(0, limits.perDay - usedCount),
     dayReset,
     retryAfter: allowed ? 0 : minuteOk ? dayReset : Math.max(1, Math.ceil((tat + interval - MINUTE_MS - now) / 1000)),

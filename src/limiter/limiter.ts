@@ -1,5 +1,12 @@
 import type { Decision, Limits } from '../core/limits.js';
 
+export interface LimiterStatus {
+  /** Where budgets live: this process, or Redis shared by every node. */
+  store: 'memory' | 'redis';
+  /** True while Redis is unreachable and this node serves from its capped local share. */
+  degraded: boolean;
+}
+
 /**
  * Counts requests against a key's budget. Implementations differ only in where
  * the state lives; the maths is core/limits.ts `decide`.
@@ -7,5 +14,6 @@ import type { Decision, Limits } from '../core/limits.js';
 export interface RateLimiter {
   readonly kind: string;
   consume(keyId: string, limits: Limits, now: number): Promise<Decision>;
+  status(): LimiterStatus;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 /** The embedded limiter: state in a Map, decisions by core `decide`. Exact within one process. */
 import { type Decision, type LimiterState, type Limits, decide, utcDay } from '../core/limits.js';
-import type { RateLimiter } from './limiter.js';
+import type { LimiterStatus, RateLimiter } from './limiter.js';
 
 export class MemoryBudget {
   private readonly states = new Map<string, LimiterState>();
@@ -23,6 +23,10 @@ export class MemoryBudget {
 
   has(id: string): boolean {
     return this.states.has(id);
+  }
+
+  clear(): void {
+    this.states.clear();
   }
 
   /** Forgets buckets that are full again and whose day counter is from an earlier day. */
@@ -49,6 +53,10 @@ export class MemoryLimiter implements RateLimiter {
 
   async consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
     return this.budget.take(keyId, limits, now);
+  }
+
+  status(): LimiterStatus {
+    return { store: 'memory', degraded: false };
   }
 
   async close(): Promise<void> {}
