@@ -4,6 +4,10 @@ import { type Cidr, parseCidr } from './core/client-ip.js';
 export interface Config {
   databaseUrl: string;
   redisUrl: string | null;
+  /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
+  /** PostgreSQL connections per process. */
+  dbPoolSize: number;
   port: number;
   host: string;
   trustProxy: Cidr[];
@@ -36,6 +40,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: env.ATENDER_DATABASE_URL || './data/atender.db',
     redisUrl: env.ATENDER_REDIS_URL || null,
+    redisPrefix: env.ATENDER_REDIS_PREFIX || 'atender:',
+    dbPoolSize: integer('ATENDER_DB_POOL_SIZE', env.ATENDER_DB_POOL_SIZE, 10, 1, 1_000),
     port: integer('PORT', env.PORT, 3000, 0, 65535),
     host: env.HOST || '127.0.0.1',
     trustProxy,

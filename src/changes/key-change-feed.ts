@@ -2,9 +2,10 @@
  * How a node learns that a key changed anywhere (another node, the CLI writing
  * the database directly): every change appends to `key_changes` in its own
  * transaction, and each node polls that table by sequence number. The same
- * query serves SQLite and PostgreSQL; a PostgreSQL node may also be woken
- * early by NOTIFY (see pg-notify.ts). The feed is "healthy" while polls succeed;
- * the verifier trusts its cache only then.
+ * query serves SQLite and PostgreSQL; a PostgreSQL node is also woken at once
+ * by NOTIFY (see pg-notify.ts). The feed is "healthy" while polls succeed and,
+ * on PostgreSQL, while the LISTEN connection is up; the verifier trusts its
+ * cache only then.
  */
 import type { Clock } from '../core/clock.js';
 import type { Store } from '../store/db.js';
@@ -21,6 +22,8 @@ export interface FeedOptions {
   intervalMs?: number;
   /** How long after the last good poll the feed still counts as healthy. */
   healthyForMs?: number;
+  /** The NOTIFY connection, when there is one: the feed is unhealthy while it is down. */
+  signal?: { readonly listening: boolean };
 }
 
 export class KeyChangeFeed implements FeedHealth {
@@ -34,6 +37,7 @@ export class KeyChangeFeed implements FeedHealth {
   private lastOkAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
   private readonly intervalMs: number;
   private readonly healthyForMs: number;
   failures = 0;
@@ -42,7 +46,7 @@ export class KeyChangeFeed implements FeedHealth {
     private readonly store: Store,
     private readonly sink: ChangeSink,
     private readonly clock: Clock,
-    options: FeedOptions = {},
+    private readonly options: FeedOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 200;
     this.healthyForMs = options.healthyForMs ?? 1_000;
@@ -57,18 +61,29 @@ export class KeyChangeFeed implements FeedHealth {
   }
 
   healthy(now: number): boolean {
-    return now - this.lastOkAt <= this.healthyForMs;
+    return now - this.lastOkAt <= this.healthyForMs && (this.options.signal?.listening ?? true);
   }
 
-  /** Reads new changes now; overlapping calls share one query. */
+  /**
+   * Reads new changes now. A call while a poll runs queues one more after it (that
+   * poll may have started before the change committed); further calls share it.
+   */
   poll(): Promise<void> {
-    if (!this.polling) this.polling = this.readChanges().finally(() => (this.polling = null));
-    return this.polling;
+    if (!this.polling) {
+      this.polling = this.readChanges().finally(() => (this.polling = null));
+      return this.polling;
+    }
+    this.queued ??= this.polling.then(() => {
+      this.queued = null;
+      return this.poll();
+    });
+    return this.queued;
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.queued;
     await this.polling;
   }
 

@@ -15,6 +15,7 @@ import { registerKeyPipeline } from './auth-plugin.js';
 import { registerDashboard } from './dashboard.js';
 import { registerErrorHandling, sendProblem, toApiError } from './errors.js';
 import { registerDocs } from './openapi.js';
+import { registerOperations } from './operations.js';
 import { registerProblemPages } from './problem-pages.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -65,7 +66,7 @@ export async function buildApp(runtime: ServingRuntime, options: AppOptions = {}
   await registerDocs(app);
   registerProblemPages(app);
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  registerOperations(app, runtime);
 
   await app.register(
     async (v1) => {

@@ -52,6 +52,16 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
   app.decorateRequest('clientIp', '');
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      await checkRequest(request, reply);
+      runtime.metrics.authOutcome('ok');
+    } catch (error) {
+      runtime.metrics.authOutcome(error instanceof ApiError ? error.code : 'error');
+      throw error;
+    }
+  });
+
+  const checkRequest = async (request: FastifyRequest, reply: FastifyReply) => {
     const ip = clientIp(request.socket.remoteAddress, header(request, 'x-forwarded-for'), config.trustProxy);
     request.clientIp = ip;
     const authorization = request.headers.authorization;
@@ -92,7 +102,7 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
         'www-authenticate': `Bearer realm="atender", error="insufficient_scope", scope="${required.join(' ')}"`,
       });
     }
-  });
+  };
 
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     const key = request.apiKey;

@@ -47,6 +47,8 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
       connectionTimeoutMillis: 2_000,
       // A dead server must not hang requests: statements give up after 5 s.
       statement_timeout: 5_000,
+      // ... and so does this client when the server cannot even be heard from.
+      query_timeout: 6_000,
     });
     // An idle client losing its connection must not crash the process.
     pool.on('error', () => {});
@@ -98,7 +100,8 @@ export function openSqlite(path: string): SQLite.Database {
 /** Idempotent and safe when several nodes start at once. */
 export async function migrate(store: Store): Promise<void> {
   const run = async (db: Kysely<Database>) => {
-    const migrator = new Migrator({ db, provider: migrationProvider(store.dialect) });
+    // Areas number their migrations independently; one landing below an applied one must still run.
+    const migrator = new Migrator({ db, provider: migrationProvider(store.dialect), allowUnorderedMigrations: true });
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error');

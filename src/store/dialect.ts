@@ -2,7 +2,7 @@
  * The only place where SQLite and PostgreSQL differ. Queries are written once with
  * Kysely; this module answers the few questions whose answer depends on the engine.
  */
-import type { ColumnDefinitionBuilder, CreateTableBuilder, Kysely } from 'kysely';
+import { type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, sql } from 'kysely';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -56,4 +56,26 @@ export function appendOnlyTriggers(dialect: DialectName, table: string): string[
   return ['update', 'delete'].map(
     (op) => `create trigger ${table}_append_only_${op} before ${op} on ${table} begin select raise(abort, '${table} is append-only'); end`,
   );
+}
+
+/** PostgreSQL NOTIFY channel that wakes every node's change feed. */
+export const KEY_CHANGE_CHANNEL = 'atender_key_changes';
+
+/**
+ * PostgreSQL only: NOTIFY on every insert into key_changes, from a trigger so it
+ * is sent in the inserting transaction (delivered on commit, dropped on rollback)
+ * whichever code path wrote the row. SQLite has no NOTIFY; its nodes poll.
+ */
+export async function installKeyChangeNotify(dialect: DialectName, db: AnyDb): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await sql`create or replace function atender_notify_key_change() returns trigger language plpgsql as $$
+    begin perform pg_notify(${sql.lit(KEY_CHANGE_CHANNEL)}, ''); return null; end $$`.execute(db);
+  await sql`create trigger key_changes_notify after insert on key_changes
+    for each statement execute function atender_notify_key_change()`.execute(db);
+}
+
+export async function removeKeyChangeNotify(dialect: DialectName, db: AnyDb): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await sql`drop trigger if exists key_changes_notify on key_changes`.execute(db);
+  await sql`drop function if exists atender_notify_key_change()`.execute(db);
 }

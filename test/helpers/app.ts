@@ -13,7 +13,7 @@ import { type ServingRuntime, openServingRuntime } from '../../src/runtime.js';
 import type { CreatedOrg } from '../../src/services/orgs.js';
 import type { CreateKeyInput, CreatedKey } from '../../src/services/keys.js';
 import { OPERATOR } from '../../src/store/audit-repo.js';
-import { type TestDatabase, sqliteDatabase } from './services.js';
+import { type TestDatabase, defaultTestDatabase } from './services.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -35,7 +35,7 @@ export interface TestAppOptions {
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = await (options.database ?? sqliteDatabase).create();
+  const db = await (options.database ?? defaultTestDatabase()).create();
   const clock = options.clock ?? { now: () => Date.now() };
   const config: Config = { ...loadConfig({}), databaseUrl: db.url, logLevel: 'silent', ...options.config };
   const runtime = await openServingRuntime(config, clock);

@@ -109,3 +109,12 @@ export const postgresDatabase: TestDatabase = { name: 'postgres', create: freshP
 export async function testDatabases(): Promise<TestDatabase[]> {
   return (await requireService('postgres')) ? [sqliteDatabase, postgresDatabase] : [sqliteDatabase];
 }
+
+/**
+ * The database `startTestApp` uses unless a suite names one: SQLite, or a fresh
+ * PostgreSQL database in the `postgres` Vitest project (ATENDER_TEST_DATABASE=postgres),
+ * which runs the HTTP and CLI suites a second time over PostgreSQL.
+ */
+export function defaultTestDatabase(): TestDatabase {
+  return process.env.ATENDER_TEST_DATABASE === 'postgres' ? postgresDatabase : sqliteDatabase;
+}

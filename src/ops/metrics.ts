@@ -1,0 +1,78 @@
+/**
+ * Prometheus instruments for one serving process, in its own registry (tests run
+ * several apps in one process). Counters the process keeps anyway (cache hits,
+ * usage drops, feed failures) are read at scrape time rather than duplicated.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Decision } from '../core/limits.js';
+
+/** What the scrape reads from the running process. */
+export interface MetricSources {
+  cache(): { hits: number; misses: number };
+  usage(): { pending: number; dropped: number; written: number };
+  feed(): { healthy: boolean; listening: boolean | null; failures: number };
+  limiter(): { degraded: boolean; degradations: number };
+  liveNodes(): number;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'atender_http_requests_total', help: 'HTTP responses by method, route template and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+  private readonly duration = new Histogram({
+    name: 'atender_http_request_duration_seconds',
+    help: 'Time to respond, by route template',
+    labelNames: ['route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+  private readonly auth = new Counter({ name: 'atender_auth_outcomes_total', help: 'Key pipeline outcomes: ok or the problem code that refused the request', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly decisions = new Counter({ name: 'atender_limiter_decisions_total', help: 'Rate-limit decisions by result (allowed, minute, day) and where they were made (memory, redis, local fallback)', labelNames: ['result', 'store'], registers: [this.registry] });
+  private readonly limiterLatency = new Histogram({
+    name: 'atender_limiter_latency_seconds',
+    help: 'Time to make one rate-limit decision',
+    labelNames: ['store'],
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  });
+
+  constructor(sources: MetricSources) {
+    collectDefaultMetrics({ register: this.registry });
+    const r = [this.registry];
+    // Counters cannot be set: reset + inc at scrape time reports the process's own running total.
+    const counter = (name: string, help: string, read: () => number) =>
+      new Counter({ name, help, registers: r, collect(this: Counter) { this.reset(); this.inc(read()); } });
+    const gauge = (name: string, help: string, read: () => number) => new Gauge({ name, help, registers: r, collect(this: Gauge) { this.set(read()); } });
+    counter('atender_key_cache_hits_total', 'Key lookups answered from the cache', () => sources.cache().hits);
+    counter('atender_key_cache_misses_total', 'Key lookups that went to the database', () => sources.cache().misses);
+    gauge('atender_key_cache_hit_ratio', 'Cache hits / lookups since start', () => {
+      const { hits, misses } = sources.cache();
+      return hits + misses === 0 ? 0 : hits / (hits + misses);
+    });
+    gauge('atender_usage_buffer_pending', 'Usage events waiting to be written', () => sources.usage().pending);
+    counter('atender_usage_dropped_total', 'Usage events dropped because the buffer was full', () => sources.usage().dropped);
+    counter('atender_usage_written_total', 'Usage events written', () => sources.usage().written);
+    gauge('atender_redis_degraded', '1 while Redis is unreachable and this node serves from its capped local share', () => (sources.limiter().degraded ? 1 : 0));
+    counter('atender_redis_degradations_total', 'Times this node lost Redis', () => sources.limiter().degradations);
+    gauge('atender_key_feed_healthy', '1 while the key change feed is healthy (cached keys trusted)', () => (sources.feed().healthy ? 1 : 0));
+    gauge('atender_key_feed_listening', '1 while the PostgreSQL LISTEN connection is up (-1: SQLite, none)', () => {
+      const { listening } = sources.feed();
+      return listening === null ? -1 : listening ? 1 : 0;
+    });
+    counter('atender_key_feed_failures_total', 'Failed polls of the key change feed', () => sources.feed().failures);
+    gauge('atender_live_nodes', 'Serving nodes seen in the last 15 s (heartbeats)', () => sources.liveNodes());
+  }
+
+  request(method: string, route: string, status: number, seconds: number): void {
+    this.requests.inc({ method, route, status });
+    this.duration.observe({ route }, seconds);
+  }
+
+  authOutcome(outcome: string): void {
+    this.auth.inc({ outcome });
+  }
+
+  limiterDecision(store: string, decision: Decision, seconds: number): void {
+    this.decisions.inc({ result: decision.allowed ? 'allowed' : (decision.violated ?? 'refused'), store });
+    this.limiterLatency.observe({ store }, seconds);
+  }
+}
