@@ -7,7 +7,9 @@
  *
  * Commands time out after ~50 ms and are never queued while disconnected, so a
  * dead or paused Redis costs a request at most that; the fallback limiter then
- * takes over (fallback.ts).
+ * takes over (fallback.ts). The deadline is ours rather than ioredis'
+ * `commandTimeout`: on a busy event loop a timer can fire before the socket read
+ * of a reply that arrived in time, and that must not count as an outage.
  */
 import { Redis } from 'ioredis';
 import { DAY_MS, type Decision, type Limits, MINUTE_MS, type Policy } from '../core/limits.js';
@@ -76,11 +78,11 @@ export interface RedisLimiterOptions {
 export class RedisLimiter implements RateLimiter {
   readonly kind = 'redis';
   private readonly redis: ScriptedRedis;
+  private readonly timeoutMs: number;
 
   constructor(url: string, options: RedisLimiterOptions = {}) {
     const redis = new Redis(url, {
       keyPrefix: options.prefix ?? 'atender:',
-      commandTimeout: options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
       connectTimeout: 1_000,
       // Fail at once while disconnected instead of queueing behind a reconnect.
       enableOfflineQueue: false,
@@ -91,11 +93,18 @@ export class RedisLimiter implements RateLimiter {
     redis.on('error', () => {});
     redis.defineCommand('atenderConsume', { numberOfKeys: 1, lua: CONSUME_LUA });
     this.redis = redis as ScriptedRedis;
+    this.timeoutMs = options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
   }
 
   /** Waits (bounded) for the first connection, so a node that starts with Redis up does not begin degraded. */
   async connected(timeoutMs = 2_000): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
+    const ready = this.redis.status === 'ready' || (await this.waitReady(timeoutMs));
+    // Loaded now, so no request pays for the NOSCRIPT round trip on a cold node.
+    if (ready) await this.redis.script('LOAD', CONSUME_LUA).catch(() => {});
+    return ready;
+  }
+
+  private waitReady(timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
       const done = (ok: boolean) => {
         clearTimeout(timer);
@@ -109,18 +118,16 @@ export class RedisLimiter implements RateLimiter {
   }
 
   async consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
-    const [allowed, violated, minuteRemaining, minuteReset, dayRemaining, dayReset, retryAfter] = await this.redis.atenderConsume(
-      `rl:${keyId}`,
-      now,
-      limits.perMinute,
-      limits.perDay,
+    const [allowed, violated, minuteRemaining, minuteReset, dayRemaining, dayReset, retryAfter] = await withDeadline(
+      this.redis.atenderConsume(`rl:${keyId}`, now, limits.perMinute, limits.perDay),
+      this.timeoutMs,
     );
     return { allowed: allowed === 1, violated: VIOLATED[violated] ?? null, limits, minuteRemaining, minuteReset, dayRemaining, dayReset, retryAfter };
   }
 
   /** A write, so it is held by `CLIENT PAUSE ... WRITE` exactly like the limiter script. */
   async probe(): Promise<void> {
-    await this.redis.set('probe', '1', 'PX', 5_000);
+    await withDeadline(this.redis.set('probe', '1', 'PX', 5_000), this.timeoutMs);
   }
 
   status(): LimiterStatus {
@@ -130,4 +137,25 @@ export class RedisLimiter implements RateLimiter {
   async close(): Promise<void> {
     this.redis.disconnect();
   }
+}
+
+/**
+ * Rejects when `promise` has not settled `ms` after the call. The verdict waits
+ * for setImmediate, i.e. until after the event loop's I/O phase, so a reply that
+ * is already in the socket buffer is read first.
+ */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => setImmediate(() => reject(new Error(`Redis did not answer within ${ms} ms`))), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
