@@ -1,12 +1,17 @@
-import { defineConfig } from 'vitest/config';
+import { type TestProjectInlineConfiguration, type ViteUserConfig, defineConfig } from 'vitest/config';
 import { PG_ADMIN_URL, SERVICES_REQUIRED, postgresAvailable } from './test/helpers/services.js';
 
 // Suites that already choose their databases (pure core, parameterised store suites,
 // the multi-node suites that need PostgreSQL anyway) run once; everything else runs
 // a second time with startTestApp defaulting to a fresh PostgreSQL database.
-const ONCE_ONLY = ['test/core/**', 'test/store/**', 'test/limiter/**', 'test/cluster/**'];
+const ONCE_ONLY = ['test/core/**', 'test/auth/**', 'test/store/**', 'test/limiter/**', 'test/cluster/**'];
 
-export default defineConfig(async () => {
+const postgresProject: TestProjectInlineConfiguration = {
+  extends: true,
+  test: { name: 'postgres', include: ['test/**/*.test.ts'], exclude: ONCE_ONLY, env: { ATENDER_TEST_DATABASE: 'postgres' } },
+};
+
+export default defineConfig(async (): Promise<ViteUserConfig> => {
   const postgres = await postgresAvailable();
   if (!postgres) {
     const message = `PostgreSQL is not reachable (${PG_ADMIN_URL})`;
@@ -22,9 +27,7 @@ export default defineConfig(async () => {
       maxWorkers: 2,
       projects: [
         { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
-        ...(postgres
-          ? [{ extends: true, test: { name: 'postgres', include: ['test/**/*.test.ts'], exclude: ONCE_ONLY, env: { ATENDER_TEST_DATABASE: 'postgres' } } }]
-          : []),
+        ...(postgres ? [postgresProject] : []),
       ],
     },
   };

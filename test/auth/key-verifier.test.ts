@@ -183,6 +183,22 @@ describe('KeyVerifier trust rules: revocation never fails open (SPEC section 4)'
     expect((await verifier.lookup('d1'))?.keyId).toBe('key_a');
   });
 
+  it('a confirmation dates from when its read began: a slow read is trusted for less', async () => {
+    const { clock, store, verifier, setFeed } = setup();
+    setFeed(false);
+    store.rows.set('d1', record('key_a'));
+    let open!: () => void;
+    store.gate = new Promise((r) => (open = r));
+    const slow = verifier.lookup('d1');
+    clock.advance(900);
+    open();
+    store.gate = null;
+    await slow;
+    clock.advance(200); // 1.1 s after the read began
+    await verifier.lookup('d1');
+    expect(store.reads).toBe(2);
+  });
+
   it('even with a healthy feed, a record older than maxAgeMs is read again', async () => {
     const { clock, store, verifier } = setup({ maxAgeMs: 60_000 });
     store.rows.set('d1', record('key_a'));
