@@ -1,10 +1,11 @@
 import { type TestProjectInlineConfiguration, type ViteUserConfig, defineConfig } from 'vitest/config';
 import { PG_ADMIN_URL, SERVICES_REQUIRED, postgresAvailable } from './test/helpers/services.js';
 
-// Suites that already choose their databases (pure core, parameterised store suites,
-// the multi-node suites that need PostgreSQL anyway) run once; everything else runs
-// a second time with startTestApp defaulting to a fresh PostgreSQL database.
-const ONCE_ONLY = ['test/core/**', 'test/auth/**', 'test/store/**', 'test/limiter/**', 'test/cluster/**'];
+// Every suite runs in the `sqlite` project; the `postgres` project runs them again with
+// startTestApp and testDatabases() on fresh PostgreSQL databases, except those with
+// nothing engine-specific to test (pure code, CLI suites pinned to SQLite files) and
+// the multi-node suites, which use PostgreSQL already.
+const ONCE_ONLY = ['test/core/**', 'test/auth/**', 'test/limiter/**', 'test/cli/**', 'test/cluster/**'];
 
 const postgresProject: TestProjectInlineConfiguration = {
   extends: true,
@@ -26,7 +27,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
       // Two cores: more workers only fight over them.
       maxWorkers: 2,
       projects: [
-        { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
+        { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'], env: { ATENDER_TEST_DATABASE: 'sqlite' } } },
         ...(postgres ? [postgresProject] : []),
       ],
     },

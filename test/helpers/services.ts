@@ -107,13 +107,15 @@ export const postgresDatabase: TestDatabase = { name: 'postgres', create: freshP
  * reachable (required in CI). Use with `describe.each(await testDatabases())`.
  */
 export async function testDatabases(): Promise<TestDatabase[]> {
+  // Under `npm test` each Vitest project names its database, so every suite runs once per engine.
+  if (process.env.ATENDER_TEST_DATABASE) return [defaultTestDatabase()];
   return (await requireService('postgres')) ? [sqliteDatabase, postgresDatabase] : [sqliteDatabase];
 }
 
 /**
- * The database `startTestApp` uses unless a suite names one: SQLite, or a fresh
- * PostgreSQL database in the `postgres` Vitest project (ATENDER_TEST_DATABASE=postgres),
- * which runs the HTTP and CLI suites a second time over PostgreSQL.
+ * The database `startTestApp` (and `testDatabases` under `npm test`) uses unless a
+ * suite names one: SQLite, or a fresh PostgreSQL database in the `postgres` Vitest
+ * project (ATENDER_TEST_DATABASE=postgres), which runs the suites a second time.
  */
 export function defaultTestDatabase(): TestDatabase {
   return process.env.ATENDER_TEST_DATABASE === 'postgres' ? postgresDatabase : sqliteDatabase;
