@@ -38,6 +38,8 @@ export class KeyChangeFeed implements FeedHealth {
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
+  /** Once stopped, nothing (not even a NOTIFY) makes the feed poll and look healthy again. */
+  private stopped = false;
   private readonly intervalMs: number;
   private readonly healthyForMs: number;
   failures = 0;
@@ -69,6 +71,7 @@ export class KeyChangeFeed implements FeedHealth {
    * poll may have started before the change committed); further calls share it.
    */
   poll(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (!this.polling) {
       this.polling = this.readChanges().finally(() => (this.polling = null));
       return this.polling;
@@ -81,6 +84,7 @@ export class KeyChangeFeed implements FeedHealth {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.queued;
