@@ -6,6 +6,8 @@ export interface Config {
   redisUrl: string | null;
   /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
   redisPrefix: string;
+  /** How long a request may wait on Redis before this node serves it from its local share. */
+  redisTimeoutMs: number;
   /** PostgreSQL connections per process. */
   dbPoolSize: number;
   port: number;
@@ -41,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.ATENDER_DATABASE_URL || './data/atender.db',
     redisUrl: env.ATENDER_REDIS_URL || null,
     redisPrefix: env.ATENDER_REDIS_PREFIX || 'atender:',
+    redisTimeoutMs: integer('ATENDER_REDIS_TIMEOUT_MS', env.ATENDER_REDIS_TIMEOUT_MS, 50, 5, 10_000),
     dbPoolSize: integer('ATENDER_DB_POOL_SIZE', env.ATENDER_DB_POOL_SIZE, 10, 1, 1_000),
     port: integer('PORT', env.PORT, 3000, 0, 65535),
     host: env.HOST || '127.0.0.1',

@@ -90,7 +90,7 @@ export async function openServingRuntime(config: Config, clock: Clock = systemCl
   let fallback: FallbackLimiter | null = null;
   let store: RateLimiter;
   if (config.redisUrl) {
-    const redis = new RedisLimiter(config.redisUrl, { prefix: config.redisPrefix });
+    const redis = new RedisLimiter(config.redisUrl, { prefix: config.redisPrefix, commandTimeoutMs: config.redisTimeoutMs });
     // A node may start during a Redis outage: it then begins degraded and recovers by itself.
     await redis.connected();
     store = fallback = new FallbackLimiter(redis, { nodes: () => Math.max(heartbeat.liveNodes, config.minNodes) });
