@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Answer, type Cluster, call, eventually, metric, startCluster } from '../helpers/cluster.js';
 import { runCli } from '../helpers/cli.js';
-import { type OwnRedis, redisServerInstalled, startOwnRedis } from '../helpers/redis-server.js';
+import { type OwnRedis, requireRedisServerBinary, startOwnRedis } from '../helpers/redis-server.js';
 import { requireService } from '../helpers/services.js';
 
-const run = (await requireService('postgres')) && (await requireService('redis')) && (await redisServerInstalled());
+const run = (await requireService('postgres')) && (await requireService('redis')) && (await requireRedisServerBinary());
 
 const count = (answers: Answer[], status: number) => answers.filter((a) => a.status === status).length;
 
