@@ -50,8 +50,11 @@ export async function openStore(url: string, options: OpenOptions = {}): Promise
       // ... and so does this client when the server cannot even be heard from.
       query_timeout: 6_000,
     });
-    // An idle client losing its connection must not crash the process.
+    // A client losing its connection must not crash the process: pg-pool handles that for idle
+    // clients only, and a checked-out client between two statements has no other listener.
+    // The next statement on it fails, and the pool drops it on release.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     store = { db, dialect, describe: redactUrl(url), close: () => db.destroy() };
   } else {

@@ -44,7 +44,8 @@ describe.runIf(run)('a node losing PostgreSQL', () => {
       answers.push(await call(`${node.url}/v1/me`, key.key));
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect(answers.filter((a) => a.status !== 200 && !(a.status === 503 && a.code === 'service_unavailable'))).toEqual([]);
+    const unexpected = answers.filter((a) => a.status !== 200 && !(a.status === 503 && a.code === 'service_unavailable'));
+    expect(unexpected, node.output()).toEqual([]);
     // Never a 200 for a request sent more than 1 s after the last confirmation (which was before the cut).
     expect(answers.filter((a) => a.status === 200 && a.sentAt > cutAt + 1_000)).toEqual([]);
     expect(answers.filter((a) => a.sentAt > cutAt + 1_000).length).toBeGreaterThan(0);

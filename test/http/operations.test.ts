@@ -38,6 +38,7 @@ describe('operations endpoints', () => {
 
   it('/metrics counts requests by route template, auth outcomes, limiter decisions and cache hits', async () => {
     const key = await t.key({ perMinute: 2 });
+    await t.runtime.feed.poll(); // its creation notice (NOTIFY on PostgreSQL) would otherwise cost a re-read at any moment
     for (let i = 0; i < 3; i++) await t.request(key.key, { method: 'GET', url: '/v1/me' });
     await t.request(null, { method: 'GET', url: '/v1/me' });
     await t.request(generateKey('sandbox'), { method: 'GET', url: '/v1/me' });
