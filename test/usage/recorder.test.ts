@@ -95,7 +95,7 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
     expect(usage.interval).toBe('hour');
     expect(usage.series).toHaveLength(3 * 24 + 1);
     expect(usage.series.reduce((a, p) => a + p.count, 0)).toBe(1000);
-    expect(Object.keys(usage.series[0]!)).toEqual(['t', 'count']);
+    expect(Object.keys(usage.series[0]!)).toEqual(['t', 'count', 'by_status', 'rate_limited']);
     expect(usage.series[0]!.t).toBe(new Date(clock.now() - 3 * DAY).toISOString());
     expect(usage.unused_scopes).toEqual(['analytics:read', 'contacts:read']);
     expect(usage.latency_ms.p50).toBeGreaterThan(0);
