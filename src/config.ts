@@ -1,5 +1,7 @@
 /** All configuration, read once from the environment (SPEC section 7). */
 import { type Cidr, parseCidr } from './core/client-ip.js';
+import { parseDuration } from './core/durations.js';
+import { DEFAULT_RETRY_SCHEDULE_MS } from './core/webhooks.js';
 
 export interface Config {
   databaseUrl: string;
@@ -21,6 +23,24 @@ export interface Config {
   usageRetentionDays: number;
   /** How often buffered usage events are written (ms); a full batch is written at once regardless. */
   usageFlushMs: number;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Delays after each failed attempt (ATENDER_WEBHOOK_RETRY_SCHEDULE, e.g. `5s,5m,30m`). */
+  retryScheduleMs: number[];
+  /**
+   * How long a claimed delivery stays with its node (ATENDER_WEBHOOK_LEASE). A node
+   * that dies mid-delivery loses the claim after this; each attempt times out at
+   * the smaller of 15 s and half the lease, so a live node always finishes first.
+   */
+  leaseMs: number;
+  /** How often an idle dispatcher looks for due deliveries written by other nodes. */
+  pollMs: number;
+  /** Attempts in flight per node. */
+  concurrency: number;
+  /** base64 of 32 bytes: seals signing secrets at rest (AES-256-GCM). */
+  secretsKey: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -54,5 +74,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     benchBaseline: env.ATENDER_BENCH_BASELINE === '1',
     usageRetentionDays: integer('ATENDER_USAGE_RETENTION_DAYS', env.ATENDER_USAGE_RETENTION_DAYS, 30, 1, 3650),
     usageFlushMs: integer('ATENDER_USAGE_FLUSH_MS', env.ATENDER_USAGE_FLUSH_MS, 1_000, 10, 4_000),
+    webhooks: {
+      retryScheduleMs: durations('ATENDER_WEBHOOK_RETRY_SCHEDULE', env.ATENDER_WEBHOOK_RETRY_SCHEDULE, [...DEFAULT_RETRY_SCHEDULE_MS]),
+      leaseMs: Math.max(1_000, duration('ATENDER_WEBHOOK_LEASE', env.ATENDER_WEBHOOK_LEASE, 60_000)),
+      pollMs: integer('ATENDER_WEBHOOK_POLL_MS', env.ATENDER_WEBHOOK_POLL_MS, 250, 10, 60_000),
+      concurrency: integer('ATENDER_WEBHOOK_CONCURRENCY', env.ATENDER_WEBHOOK_CONCURRENCY, 32, 1, 1_000),
+      secretsKey: secretsKey(env.ATENDER_WEBHOOK_SECRETS_KEY),
+    },
   };
+}
+
+function duration(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const ms = parseDuration(value);
+  if (ms === null) throw new ConfigError(`${name} must be a duration like 30s or 5m, got "${value}"`);
+  return ms;
+}
+
+function durations(name: string, value: string | undefined, fallback: number[]): number[] {
+  if (value === undefined || value === '') return fallback;
+  const list = value.split(',').map((part) => duration(name, part, 0));
+  if (list.length > 20) throw new ConfigError(`${name} takes at most 20 delays`);
+  return list;
+}
+
+function secretsKey(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  if (Buffer.from(value, 'base64').length !== 32) throw new ConfigError('ATENDER_WEBHOOK_SECRETS_KEY must be base64 of exactly 32 bytes');
+  return value;
 }

@@ -24,6 +24,10 @@ import { findRecordByDigest } from './store/keys-repo.js';
 import { UsageRecorder } from './usage/recorder.js';
 import { UsagePruner } from './usage/retention.js';
 import { usageWriterFor } from './usage/worker-writer.js';
+import { WebhookService } from './services/webhooks.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { SecretBox } from './webhooks/secrets.js';
+import { TargetGuard } from './webhooks/target-guard.js';
 
 export interface Runtime {
   config: Config;
@@ -31,6 +35,7 @@ export interface Runtime {
   store: Store;
   keys: KeyService;
   orgs: OrgService;
+  webhooks: WebhookService;
   close(): Promise<void>;
 }
 
@@ -49,6 +54,8 @@ export interface ServingRuntime extends Runtime {
   usagePruner: UsagePruner;
   expiryNotices: ExpiryNotices;
   metrics: Metrics;
+  /** Created stopped: `serve` starts it (tests call `runDue`). Stopped by `close`. */
+  dispatcher: WebhookDispatcher;
 }
 
 /** What a CLI command needs: the database and the services. */
@@ -60,6 +67,7 @@ export async function openRuntime(config: Config, clock: Clock = systemClock): P
     store,
     keys: new KeyService(store, clock),
     orgs: new OrgService(store, clock),
+    webhooks: new WebhookService(store, clock, new TargetGuard(config.webhooksAllowPrivate), new SecretBox(config.webhooks.secretsKey)),
     close: () => store.close(),
   };
 }
@@ -105,6 +113,7 @@ export async function openServingRuntime(config: Config, clock: Clock = systemCl
     liveNodes: () => heartbeat.liveNodes,
   });
   const limiter = new MeteredLimiter(store, (where, decision, seconds) => metrics.limiterDecision(where, decision, seconds));
+  const dispatcher = new WebhookDispatcher(base.store, clock, config.webhooks, new TargetGuard(config.webhooksAllowPrivate), new SecretBox(config.webhooks.secretsKey));
   return {
     ...base,
     verifier,
@@ -119,7 +128,9 @@ export async function openServingRuntime(config: Config, clock: Clock = systemCl
     usagePruner,
     expiryNotices,
     metrics,
+    dispatcher,
     async close() {
+      await dispatcher.stop();
       idempotency.stop();
       await listener?.stop();
       await feed.stop();

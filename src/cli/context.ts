@@ -1,7 +1,9 @@
 /** What every command shares: exit codes, the runtime, output. */
+import { userInfo } from 'node:os';
 import { ConfigError, loadConfig } from '../config.js';
 import { ApiError } from '../core/problems.js';
 import { type Runtime, openRuntime } from '../runtime.js';
+import type { Actor } from '../store/audit-repo.js';
 
 /** Bad arguments or a refused request: one line on stderr, exit 2. */
 export class UsageError extends Error {}
@@ -34,4 +36,15 @@ export function positiveInt(flag: string) {
     if (!/^\d{1,10}$/.test(value) || Number(value) < 1) throw new UsageError(`${flag} must be a positive whole number, got "${value}"`);
     return Number(value);
   };
+}
+
+/** The audit actor for a command: the operator's login name. */
+export function operator(): Actor {
+  let name = 'cli';
+  try {
+    name = userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep the generic name
+  }
+  return { type: 'operator', id: `cli:${name}`, ip: null };
 }

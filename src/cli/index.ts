@@ -6,6 +6,7 @@ import { keyCommands } from './keys.js';
 import { orgCommands } from './org.js';
 import { pushKbCommand } from './push-kb.js';
 import { serveCommand } from './serve.js';
+import { webhookCommands } from './webhooks.js';
 
 export function buildProgram(): Command {
   const program = new Command('atender')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   keyCommands(program);
   adminCommands(program);
   pushKbCommand(program);
+  webhookCommands(program);
   // Sub-commands inherit the exit override and the one-line error output.
   const inherit = (cmd: Command) => {
     for (const sub of cmd.commands) {

@@ -1,24 +1,12 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { parseCidr } from '../core/client-ip.js';
 import { parseDuration } from '../core/durations.js';
 import { environmentFromFlag } from '../core/keys.js';
 import { isTier } from '../core/limits.js';
 import { parseScopes } from '../core/scopes.js';
-import type { Actor } from '../store/audit-repo.js';
 import { type KeyView, MAX_GRACE_MS } from '../services/keys.js';
-import { UsageError, positiveInt, printJson, withRuntime } from './context.js';
+import { UsageError, operator, positiveInt, printJson, withRuntime } from './context.js';
 import { usageCommand } from './usage.js';
-
-function operator(): Actor {
-  let name = 'cli';
-  try {
-    name = userInfo().username;
-  } catch {
-    // no passwd entry (containers): keep the generic name
-  }
-  return { type: 'operator', id: `cli:${name}`, ip: null };
-}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

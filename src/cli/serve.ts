@@ -23,6 +23,8 @@ export async function serve(options: { seed: boolean }): Promise<void> {
   const banner = options.seed ? await seedDemo(runtime) : null;
   const app = await buildApp(runtime);
   const address = await app.listen({ port: config.port, host: config.host });
+  runtime.dispatcher.log = app.log;
+  runtime.dispatcher.start();
   if (banner) process.stdout.write(banner(address));
 
   let stopping = false;

@@ -15,6 +15,8 @@ import { parseScopes } from '../core/scopes.js';
 import { type Actor, appendAudit } from '../store/audit-repo.js';
 import { type KeyRow, type SecretRow, findKeyRow, recordKeyChange, secretsOf } from '../store/keys-repo.js';
 import type { Store } from '../store/db.js';
+import { inTransaction } from '../store/transactions.js';
+import { enqueueEvent } from '../webhooks/outbox.js';
 
 export const MAX_GRACE_MS = 7 * 86_400_000;
 const MAX_OVERRIDE = 1_000_000_000;
@@ -198,9 +200,10 @@ export class KeyService {
     const now = this.clock.now();
     const before = await this.require(keyId, orgId);
     if (before.status === 'revoked') return before;
-    await this.store.db.transaction().execute(async (tx) => {
+    await inTransaction(this.store.db, async (tx) => {
       await tx.updateTable('api_keys').set({ revoked_at: now, updated_at: now }).where('id', '=', keyId).execute();
       await recordKeyChange(tx, keyId, 'revoked', now);
+      await enqueueEvent(tx, { tenantId: before.tenant_id, type: 'api_key.revoked', data: { ...keyEventData(before), revoked_at: iso(now) } }, now);
       await appendAudit(tx, actor, { orgId: before.org_id, tenantId: before.tenant_id, keyId, action: 'api_key.revoked', before: { status: before.status }, after: { status: 'revoked' } }, now);
     });
     this.emit(keyId, null);
@@ -218,7 +221,7 @@ export class KeyService {
     if (before.status === 'revoked') throw new ApiError('conflict', `key ${keyId} is revoked and cannot be rotated`);
     const secret = generateKey(before.environment);
     const digest = keyDigest(secret);
-    await this.store.db.transaction().execute(async (tx) => {
+    await inTransaction(this.store.db, async (tx) => {
       // End every earlier grace now, then put the current secret into its grace.
       await tx.updateTable('api_key_secrets').set({ retires_at: now }).where('key_id', '=', keyId).where('retires_at', '>', now).execute();
       await tx.updateTable('api_key_secrets').set({ retires_at: now + graceMs }).where('key_id', '=', keyId).where('retires_at', 'is', null).execute();
@@ -228,6 +231,7 @@ export class KeyService {
         .execute();
       await tx.updateTable('api_keys').set({ updated_at: now }).where('id', '=', keyId).execute();
       await recordKeyChange(tx, keyId, 'rotated', now, digest);
+      await enqueueEvent(tx, { tenantId: before.tenant_id, type: 'api_key.rotated', data: { ...keyEventData(before), previous_secret_retires_at: iso(now + graceMs) } }, now);
       await appendAudit(tx, actor, { orgId: before.org_id, tenantId: before.tenant_id, keyId, action: 'api_key.rotated', before: { hint: before.hint }, after: { hint: displayHint(secret), grace_period_seconds: graceMs / 1000 } }, now);
     });
     this.emit(keyId, digest);
@@ -326,6 +330,11 @@ export class KeyService {
       })),
     };
   }
+}
+
+/** What a webhook receiver learns about a key: never a secret, digest or hint. */
+function keyEventData(key: KeyView) {
+  return { id: key.id, name: key.name, environment: key.environment, scopes: key.scopes };
 }
 
 function badInput(path: string, message: string): ApiError {

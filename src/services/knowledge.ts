@@ -1,4 +1,9 @@
-/** Knowledge-base rules: slugs unique per tenant, upsert by slug, tenant-scoped everything. */
+/**
+ * Knowledge-base rules: slugs unique per tenant, upsert by slug, tenant-scoped
+ * everything. Each change commits with its webhook event (article.published when
+ * an article becomes published, article.updated for any other change to an
+ * article that is or was published, article.deleted), so none is lost.
+ */
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
 import { ApiError } from '../core/problems.js';
@@ -7,6 +12,7 @@ import type { Store } from '../store/db.js';
 import type { Db } from '../store/keys-repo.js';
 import type { PageRequest } from '../store/keyset.js';
 import { inTransaction } from '../store/transactions.js';
+import { enqueueEvent } from '../webhooks/outbox.js';
 import { type ArticleRow, deleteArticle, findArticle, insertArticle, listArticles, updateArticle } from '../store/articles-repo.js';
 import { slugify } from './orgs.js';
 
@@ -77,6 +83,7 @@ export class KnowledgeService {
         updated_at: now,
       };
       await write(() => insertArticle(tx, row), slug);
+      if (row.status === 'published') await enqueueEvent(tx, { tenantId, type: 'article.published', data: articleView(row) }, now);
       return articleView(row);
     });
   }
@@ -92,13 +99,15 @@ export class KnowledgeService {
       if (patch.collection !== undefined) changes.collection = patch.collection;
       if (patch.status !== undefined) changes.status = patch.status;
       await write(() => updateArticle(tx, tenantId, id, changes), patch.slug ?? '');
-      return articleView({ ...existing, ...changes });
+      return changed(tx, existing, { ...existing, ...changes });
     });
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
     await inTransaction(this.store.db, async (tx) => {
-      if (!(await deleteArticle(tx, tenantId, id))) throw notFound(id);
+      const existing = await findArticle(tx, tenantId, { id });
+      if (!existing || !(await deleteArticle(tx, tenantId, id))) throw notFound(id);
+      await enqueueEvent(tx, { tenantId, type: 'article.deleted', data: { id: existing.id, slug: existing.slug } }, this.clock.now());
     });
   }
 
@@ -113,7 +122,7 @@ export class KnowledgeService {
         if (!existing) return { article: await this.create(tenantId, { ...input, slug }), created: true };
         const replaced: ArticleRow = { ...existing, title: input.title, body: input.body, collection: input.collection ?? null, status: input.status ?? 'draft', updated_at: this.clock.now() };
         await updateArticle(tx, tenantId, existing.id, replaced);
-        return { article: articleView(replaced), created: false };
+        return { article: await changed(tx, existing, replaced), created: false };
       });
     try {
       return await attempt();
@@ -123,6 +132,15 @@ export class KnowledgeService {
       throw error;
     }
   }
+}
+
+/** The webhook event for a change from `before` to `after`, written in the change's transaction. */
+async function changed(tx: Db, before: ArticleRow, after: ArticleRow): Promise<Article> {
+  const view = articleView(after);
+  const event = { tenantId: before.tenant_id, data: view };
+  if (after.status === 'published' && before.status !== 'published') await enqueueEvent(tx, { ...event, type: 'article.published' }, after.updated_at);
+  else if (after.status === 'published' || before.status === 'published') await enqueueEvent(tx, { ...event, type: 'article.updated' }, after.updated_at);
+  return view;
 }
 
 async function write(statement: () => Promise<void>, slug: string): Promise<void> {

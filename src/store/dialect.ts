@@ -79,3 +79,12 @@ export async function removeKeyChangeNotify(dialect: DialectName, db: AnyDb): Pr
   await sql`drop trigger if exists key_changes_notify on key_changes`.execute(db);
   await sql`drop function if exists atender_notify_key_change()`.execute(db);
 }
+
+/**
+ * Whether claims can lock rows and skip those other nodes hold
+ * (`FOR UPDATE SKIP LOCKED`). SQLite has one writer at a time, so its
+ * update-returning claim is already exclusive.
+ */
+export function supportsSkipLocked(dialect: DialectName): boolean {
+  return dialect === 'postgres';
+}

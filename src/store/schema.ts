@@ -225,6 +225,71 @@ export interface LoginFailuresTable {
   created_at: number;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  org_id: string;
+  tenant_id: string;
+  environment: 'production' | 'sandbox';
+  url: string;
+  /** JSON array of event type names. */
+  events: string;
+  enabled: number;
+  /** Why it was switched off: `admin`, `gone` (the receiver answered 410) or `failing`. */
+  disabled_reason: string | null;
+  /** The signing secret, sealed by webhooks/secrets.ts. */
+  secret_sealed: string;
+  /** The secret before the last rotation, still signing until `previous_secret_expires_at`. */
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: number | null;
+  /** First failed attempt since the last success; null while healthy. */
+  failing_since: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The transactional outbox: written in the transaction of the change it reports. */
+export interface WebhookEventsTable {
+  id: string;
+  tenant_id: string;
+  type: string;
+  /** The exact body sent: `{"type","timestamp","data"}`. */
+  payload: string;
+  created_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  tenant_id: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  /** While in the future, a node holds this delivery; after it, anyone may claim it again. */
+  locked_until: number | null;
+  /** The holder's claim; a node finishing after losing its claim changes nothing. */
+  claim_token: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  endpoint_id: string;
+  attempt: number;
+  started_at: number;
+  latency_ms: number;
+  status_code: number | null;
+  /** The first bytes of the receiver's answer. */
+  response_body: string | null;
+  response_truncated: number;
+  error: string | null;
+}
+
 export interface Database {
   orgs: OrgsTable;
   tenants: TenantsTable;
@@ -245,4 +310,8 @@ export interface Database {
   node_heartbeats: NodeHeartbeatsTable;
   admin_sessions: AdminSessionsTable;
   login_failures: LoginFailuresTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

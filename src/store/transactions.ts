@@ -12,10 +12,31 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
-const open = new AsyncLocalStorage<{ db: Kysely<Database>; tx: Transaction<Database> }>();
+interface OpenTransaction {
+  db: Kysely<Database>;
+  tx: Transaction<Database>;
+  /** Run once the outermost transaction has committed (never on rollback). */
+  afterCommit: Set<() => void>;
+}
+
+const open = new AsyncLocalStorage<OpenTransaction>();
 
 export async function inTransaction<T>(db: Kysely<Database>, work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
   const current = open.getStore();
   if (current && current.db === db) return work(current.tx);
-  return db.transaction().execute((tx) => open.run({ db, tx }, () => work(tx)));
+  const hooks = new Set<() => void>();
+  const result = await db.transaction().execute((tx) => open.run({ db, tx, afterCommit: hooks }, () => work(tx)));
+  for (const hook of hooks) hook();
+  return result;
+}
+
+/**
+ * Runs `hook` after the open transaction commits (at once when none is open);
+ * the same function registered twice in one transaction runs once. The outbox
+ * uses it to wake this node's webhook dispatcher only when its rows are visible.
+ */
+export function afterCommit(hook: () => void): void {
+  const current = open.getStore();
+  if (current) current.afterCommit.add(hook);
+  else hook();
 }

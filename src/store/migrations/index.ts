@@ -9,6 +9,7 @@ import { coreMigration } from './001-core.js';
 import { tenantDataMigration } from './002-tenant-data.js';
 import { usageMigration } from './003-usage.js';
 import { sessionsMigration } from './004-sessions.js';
+import { webhooksMigration } from './005-webhooks.js';
 import { scaleOutMigration } from './006-scale-out.js';
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
@@ -19,6 +20,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '002-tenant-data': tenantDataMigration,
         '003-usage': usageMigration(dialect),
         '004-sessions': sessionsMigration(dialect),
+        '005-webhooks': webhooksMigration(),
         '006-scale-out': scaleOutMigration(dialect),
       };
     },
