@@ -38,6 +38,8 @@ export class WebhookDispatcher {
   private poll: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   readonly attemptTimeoutMs: number;
+  /** Attempts this node made (recorded ones). */
+  readonly stats = { attempts: 0, delivered: 0 };
 
   constructor(
     private readonly store: Store,
@@ -165,6 +167,8 @@ export class WebhookDispatcher {
     const failingFor = d.failing_since === null ? 0 : now - d.failing_since;
     const disableReason = gone ? 'gone' : !delivered && failingFor >= DISABLE_AFTER_FAILING_MS ? 'failing' : null;
     const responseBody = result.body.length > RESPONSE_LOG_LIMIT ? result.body.slice(0, RESPONSE_LOG_LIMIT) : result.body;
+    this.stats.attempts++;
+    if (delivered) this.stats.delivered++;
     await this.store.db.transaction().execute(async (tx) => {
       await insertAttempt(tx, {
         deliveryId: d.id,
