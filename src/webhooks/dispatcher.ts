@@ -6,6 +6,7 @@
  * mid-attempt leaves a lease that runs out, and another node sends it again.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { WebhookConfig } from '../config.js';
 import type { Clock } from '../core/clock.js';
@@ -49,6 +50,8 @@ export class WebhookDispatcher {
     private readonly secrets: SecretBox,
     public log: DispatcherLog = quiet,
   ) {
+    // Every attempt in flight listens for the shutdown abort.
+    setMaxListeners(0, this.aborter.signal);
     // A live node must always finish (or give up) well before its lease runs out.
     this.attemptTimeoutMs = Math.min(MAX_ATTEMPT_MS, Math.floor(config.leaseMs / 2));
   }
