@@ -94,6 +94,28 @@ export function webhookCommands(program: Command): void {
       for (const d of list) process.stdout.write(describeDelivery(d));
     });
 
+  for (const [verb, enabled] of [['disable', false], ['enable', true]] as const) {
+    webhooks
+      .command(`${verb} <endpoint_id>`)
+      .description(`${verb} an endpoint${enabled ? ' (clears an automatic disable)' : ''}`)
+      .option('--json', 'print JSON')
+      .action(async (id: string, opts: { json?: boolean }) => {
+        const eid = endpointId(id);
+        const endpoint = await withRuntime((rt) => rt.webhooks.update(eid, { enabled }, operator()));
+        if (opts.json) return printJson(endpoint);
+        process.stdout.write(describeEndpoint(endpoint));
+      });
+  }
+
+  webhooks
+    .command('delete <endpoint_id>')
+    .description('delete an endpoint and its delivery log')
+    .action(async (id: string) => {
+      const eid = endpointId(id);
+      await withRuntime((rt) => rt.webhooks.remove(eid, operator()));
+      process.stdout.write(`deleted ${eid}\n`);
+    });
+
   webhooks
     .command('rotate-secret <endpoint_id>')
     .description('new signing secret (shown once); the old one also signs for --overlap')
@@ -130,8 +152,8 @@ export function webhookCommands(program: Command): void {
       const eid = endpointId(id);
       const now = Date.now();
       const since = timeFlag('--since', opts.since, now);
-      const until = opts.until === undefined ? now + 1 : timeFlag('--until', opts.until, now);
-      if (since >= until) throw new UsageError('--since must be before --until');
+      const until = opts.until === undefined ? undefined : timeFlag('--until', opts.until, now);
+      if (until !== undefined && since >= until) throw new UsageError('--since must be before --until');
       const result = await withRuntime((rt) => rt.webhooks.replay(eid, { since, until }, operator()));
       if (opts.json) return printJson(result);
       process.stdout.write(`${result.replayed} event(s) queued for delivery again\n`);

@@ -71,7 +71,7 @@ export function webhookEndpointRoutes(webhooks: WebhookService): FastifyPluginAs
 
     app.post('/webhook-endpoints/:id/replay', { schema: { tags, summary: 'Send again every matching event created in [since, until)', params: EndpointId, body: ReplayBody, response: { 202: Replayed } } }, async (request, reply) => {
       const { since, until } = request.body;
-      const replayed = await webhooks.replay(request.params.id, { since: Date.parse(since), until: until === undefined ? Date.now() + 1 : Date.parse(until) }, actor(request), admin(request).orgId);
+      const replayed = await webhooks.replay(request.params.id, { since: Date.parse(since), until: until === undefined ? undefined : Date.parse(until) }, actor(request), admin(request).orgId);
       return reply.code(202).send(replayed);
     });
   };

@@ -195,18 +195,19 @@ export class WebhookService {
   }
 
   /** Sends again every event of the endpoint's tenant and types created in [since, until), as new deliveries. */
-  async replay(endpointId: string, range: { since: number; until: number }, actor: Actor, orgId?: string): Promise<{ replayed: number }> {
+  async replay(endpointId: string, range: { since: number; until?: number | undefined }, actor: Actor, orgId?: string): Promise<{ replayed: number }> {
     const endpoint = await this.row(endpointId, orgId);
     if (endpoint.enabled !== 1) throw new ApiError('conflict', `endpoint ${endpointId} is disabled; enable it before replaying`);
-    if (!(range.since < range.until)) throw badInput('since', 'must be before until');
     const now = this.clock.now();
+    const until = range.until ?? now + 1;
+    if (!(range.since < until)) throw badInput('since', 'must be before until');
     const events = await this.store.db
       .selectFrom('webhook_events')
       .select('id')
       .where('tenant_id', '=', endpoint.tenant_id)
       .where('type', 'in', JSON.parse(endpoint.events) as string[])
       .where('created_at', '>=', range.since)
-      .where('created_at', '<', range.until)
+      .where('created_at', '<', until)
       .orderBy('created_at')
       .limit(MAX_REPLAY_EVENTS + 1)
       .execute();
@@ -215,7 +216,7 @@ export class WebhookService {
       for (let i = 0; i < events.length; i += 500) {
         await tx.insertInto('webhook_deliveries').values(events.slice(i, i + 500).map((e) => pendingDelivery(endpointId, e.id, endpoint.tenant_id, now))).execute();
       }
-      await appendAudit(tx, actor, { orgId: endpoint.org_id, tenantId: endpoint.tenant_id, action: 'webhook_endpoint.replayed', after: { endpoint_id: endpointId, since: iso(range.since), until: iso(range.until), events: events.length } }, now);
+      await appendAudit(tx, actor, { orgId: endpoint.org_id, tenantId: endpoint.tenant_id, action: 'webhook_endpoint.replayed', after: { endpoint_id: endpointId, since: iso(range.since), until: iso(until), events: events.length } }, now);
       if (events.length > 0) markDeliveriesWritten();
     });
     return { replayed: events.length };

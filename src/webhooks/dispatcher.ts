@@ -194,9 +194,10 @@ export class WebhookDispatcher {
         completed_at: retryIn === null ? now : null,
       });
       if (!settled) return;
+      // The endpoint row is touched only when its health changes, so concurrent successes do not queue on it.
       const endpoint = tx.updateTable('webhook_endpoints').where('id', '=', d.endpoint_id);
-      if (delivered) await endpoint.set({ failing_since: null }).where('failing_since', 'is not', null).execute();
-      else await endpoint.set({ failing_since: now }).where('failing_since', 'is', null).execute();
+      if (delivered && d.failing_since !== null) await endpoint.set({ failing_since: null }).execute();
+      if (!delivered && d.failing_since === null) await endpoint.set({ failing_since: now }).where('failing_since', 'is', null).execute();
       if (disableReason) {
         const disabled = await tx.updateTable('webhook_endpoints').set({ enabled: 0, disabled_reason: disableReason, updated_at: now }).where('id', '=', d.endpoint_id).where('enabled', '=', 1).executeTakeFirst();
         if (Number(disabled.numUpdatedRows) > 0) {

@@ -36,6 +36,21 @@ describe('atender webhooks (needs `npm run build`)', () => {
 
     const human = await runCli(['webhooks', 'list', '--org', org], env);
     expect(human.stdout).toContain(created.id);
+
+    const disabled = await runCli(['webhooks', 'disable', created.id, '--json'], env);
+    expect(JSON.parse(disabled.stdout)).toMatchObject({ enabled: false, disabled_reason: 'admin' });
+    const enabled = await runCli(['webhooks', 'enable', created.id, '--json'], env);
+    expect(JSON.parse(enabled.stdout)).toMatchObject({ enabled: true, disabled_reason: null });
+    const rotated = await runCli(['webhooks', 'rotate-secret', created.id, '--overlap', '1h', '--json'], env);
+    expect(JSON.parse(rotated.stdout).secret).toMatch(/^whsec_/);
+    expect(JSON.parse(rotated.stdout).secret).not.toBe(created.secret);
+    const replay = await runCli(['webhooks', 'replay', created.id, '--since', '1h', '--json'], env);
+    expect(JSON.parse(replay.stdout)).toEqual({ replayed: 0 });
+    expect((await runCli(['webhooks', 'delete', created.id], env)).code).toBe(0);
+    expect(JSON.parse((await runCli(['webhooks', 'list', '--org', org, '--json'], env)).stdout)).toEqual({ data: [] });
+    const gone = await runCli(['webhooks', 'deliveries', created.id], env);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toMatch(/not_found/);
   });
 
   it.each([
