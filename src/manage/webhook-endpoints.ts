@@ -17,7 +17,7 @@ import { CreateEndpointBody, CreatedEndpoint, Delivery, Endpoint, EndpointList, 
 
 const tags = ['Management: webhook endpoints'];
 const EndpointId = IdParam('whe');
-const DeliveryParams = Type.Composite([EndpointId, Type.Object({ delivery_id: Type.String({ pattern: '^dlv_[0-9a-z]{26}$' }) })]);
+const DeliveryParams = Type.Composite([EndpointId, Type.Object({ delivery_id: Type.String({ minLength: 1, maxLength: 100, description: 'A `dlv_...` id' }) })]);
 
 function admin(request: FastifyRequest): AdminPrincipal {
   if (!request.admin) throw new ApiError('session_required', 'sign in first');

@@ -113,7 +113,7 @@ describe('/manage/v1/webhook-endpoints', () => {
     const retried = await app.inject({ method: 'POST', url: `/manage/v1/webhook-endpoints/${created.id}/deliveries/${delivery.id}/retry` });
     expect(retried.statusCode).toBe(202);
     expect(retried.json()).toMatchObject({ id: delivery.id, status: 'pending' });
-    const missing = await app.inject({ method: 'POST', url: `/manage/v1/webhook-endpoints/${created.id}/deliveries/dlv_00000000000000000000000000/retry` });
+    const missing = await app.inject({ method: 'POST', url: `/manage/v1/webhook-endpoints/${created.id}/deliveries/dlv_nope/retry` });
     expect(missing.statusCode).toBe(404);
     const rotated = await app.inject({ method: 'POST', url: `/manage/v1/webhook-endpoints/${created.id}/rotate-secret`, payload: { overlap_seconds: 600 } });
     expect(rotated.statusCode).toBe(201);
