@@ -74,7 +74,7 @@ describe('a server process dying or stopping mid-delivery (needs `npm run build`
     expect(b!.body).toBe(a!.body);
     new Webhook(endpoint.secret).verify(b!.body, headersOf(b!));
     expect(delivery).toMatchObject({ status: 'delivered', attempts: [{ status_code: 200 }] });
-  });
+  }, 90_000);
 
   it('SIGTERM hands an unfinished attempt back at once instead of waiting out the lease', async () => {
     // A 10-minute lease: only the hand-back lets the second server send it within the test.
@@ -82,7 +82,7 @@ describe('a server process dying or stopping mid-delivery (needs `npm run build`
     expect(exitCode).toBe(0);
     expect(received[1]!.headers['webhook-id']).toBe(received[0]!.headers['webhook-id']);
     expect(delivery).toMatchObject({ status: 'delivered', attempt_count: 1 });
-  });
+  }, 90_000);
 });
 
 describe('two nodes on one PostgreSQL database', async () => {
@@ -128,5 +128,5 @@ describe('two nodes on one PostgreSQL database', async () => {
     expect(attempts[0]! + attempts[1]!).toBe(events);
     const log = await nodes[0]!.webhooks.deliveries(endpoint.id, 100);
     expect(log.every((d) => d.status === 'delivered' && d.attempts.length === 1)).toBe(true);
-  });
+  }, 120_000);
 });
