@@ -34,6 +34,7 @@ export class WebhookDispatcher {
   private running = false;
   private pumping = false;
   private again = false;
+  private claimFailing = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly aborter = new AbortController();
   private poll: NodeJS.Timeout | null = null;
@@ -104,8 +105,12 @@ export class WebhookDispatcher {
         for (const delivery of claimed) this.track(this.attempt(delivery));
         if (claimed.length === room) this.again = true;
       } while (this.again && this.running);
+      if (this.claimFailing) this.log.info({}, 'webhook dispatcher: claiming deliveries works again');
+      this.claimFailing = false;
     } catch (error) {
-      this.log.warn({ err: (error as Error).message }, 'webhook dispatcher: claiming deliveries failed; retrying at the next poll');
+      // Once per outage, not once per poll.
+      if (!this.claimFailing) this.log.warn({ err: (error as Error).message }, 'webhook dispatcher: claiming deliveries failed; retrying at every poll');
+      this.claimFailing = true;
     } finally {
       this.pumping = false;
     }
@@ -147,17 +152,19 @@ export class WebhookDispatcher {
     }
   }
 
+  /** Never throws: a refused target or an unreadable secret is a failed attempt like any other, and is retried. */
   private async send(d: ClaimedDelivery, now: number): Promise<PostResult> {
     let target;
+    let headers;
     try {
       target = await this.guard.check(d.url!);
+      const secrets = [this.secrets.open(d.secret_sealed!)];
+      if (d.previous_secret_sealed && d.previous_secret_expires_at !== null && d.previous_secret_expires_at > now) secrets.push(this.secrets.open(d.previous_secret_sealed));
+      headers = signDelivery(d.event_id, now, d.payload, secrets);
     } catch (error) {
-      if (error instanceof TargetRefused) return { status: null, body: '', truncated: false, error: `refused: ${error.message}` };
-      throw error;
+      const reason = error instanceof TargetRefused ? `refused: ${error.message}` : `not sent: ${(error as Error).message}`;
+      return { status: null, body: '', truncated: false, error: reason };
     }
-    const secrets = [this.secrets.open(d.secret_sealed!)];
-    if (d.previous_secret_sealed && d.previous_secret_expires_at !== null && d.previous_secret_expires_at > now) secrets.push(this.secrets.open(d.previous_secret_sealed));
-    const headers = signDelivery(d.event_id, now, d.payload, secrets);
     return postJson(target, { ...headers }, d.payload, this.attemptTimeoutMs, this.aborter.signal);
   }
 

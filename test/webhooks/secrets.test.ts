@@ -77,3 +77,27 @@ describe('attempt timeout', () => {
     expect(delivery).toMatchObject({ status: 'pending', attempts: [{ status_code: null, error: 'timed out after 500 ms' }] });
   });
 });
+
+describe('a secret that cannot be opened', () => {
+  let t: TestApp;
+  let r: Receiver;
+  beforeAll(async () => {
+    t = await startTestApp({ config: { webhooksAllowPrivate: true, webhooks: { ...loadConfig({}).webhooks, secretsKey: randomBytes(32).toString('base64') } } });
+    r = await startReceiver();
+  });
+  afterAll(async () => {
+    await r.close();
+    await t.close();
+  });
+
+  it('is a recorded failed attempt (retried later), not an unsigned request', async () => {
+    const ep = await t.runtime.webhooks.create({ orgId: t.org.org.id, environment: 'sandbox', url: r.url, events: ['api_key.revoked'] }, OPERATOR);
+    // The operator lost ATENDER_WEBHOOK_SECRETS_KEY: this node cannot open the sealed secret.
+    const keyless = new WebhookDispatcher(t.runtime.store, t.clock, t.runtime.config.webhooks, new TargetGuard(true), new SecretBox(null));
+    await t.runtime.keys.revoke((await t.key()).id, OPERATOR);
+    expect(await keyless.runDue()).toBe(1);
+    expect(r.received).toHaveLength(0);
+    const [delivery] = await t.runtime.webhooks.deliveries(ep.id, 10);
+    expect(delivery).toMatchObject({ status: 'pending', attempts: [{ status_code: null, error: expect.stringMatching(/^not sent: .*ATENDER_WEBHOOK_SECRETS_KEY/) }] });
+  });
+});
