@@ -1,6 +1,8 @@
 /** A real HTTP receiver on loopback that records every webhook it gets and answers as the test says. */
+import { afterAll, beforeAll } from 'vitest';
 import { type IncomingHttpHeaders, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type TestApp, type TestAppOptions, startTestApp } from './app.js';
 
 export interface Received {
   path: string;
@@ -69,4 +71,18 @@ export async function startReceiver(answers: Answer[] = [{ status: 204 }]): Prom
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A test app and a receiver for the enclosing `describe`: started before its tests, closed after. */
+export function appWithReceiver(options: TestAppOptions, answers?: Answer[]): { t: TestApp; r: Receiver } {
+  const context = {} as { t: TestApp; r: Receiver };
+  beforeAll(async () => {
+    context.t = await startTestApp(options);
+    context.r = await startReceiver(answers);
+  });
+  afterAll(async () => {
+    await context.r.close();
+    await context.t.close();
+  });
+  return context;
 }

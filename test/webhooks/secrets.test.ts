@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { OPERATOR } from '../../src/store/audit-repo.js';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { SecretBox, generateSigningSecret } from '../../src/webhooks/secrets.js';
 import { TargetGuard } from '../../src/webhooks/target-guard.js';
-import { ManualClock, type TestApp, startTestApp } from '../helpers/app.js';
-import { type Receiver, startReceiver } from '../helpers/webhook-receiver.js';
+import { ManualClock } from '../helpers/app.js';
+import { appWithReceiver } from '../helpers/webhook-receiver.js';
 
 describe('signing secrets at rest', () => {
   const key = randomBytes(32).toString('base64');
@@ -30,18 +30,10 @@ describe('signing secrets at rest', () => {
   });
 
   describe('with ATENDER_WEBHOOK_SECRETS_KEY set', () => {
-    let t: TestApp;
-    let r: Receiver;
-    beforeAll(async () => {
-      t = await startTestApp({ config: { webhooksAllowPrivate: true, webhooks: { ...loadConfig({}).webhooks, secretsKey: key } } });
-      r = await startReceiver();
-    });
-    afterAll(async () => {
-      await r.close();
-      await t.close();
-    });
+    const ctx = appWithReceiver({ config: { webhooksAllowPrivate: true, webhooks: { ...loadConfig({}).webhooks, secretsKey: key } } });
 
     it('the database holds no readable secret, and deliveries still verify', async () => {
+      const { t, r } = ctx;
       const ep = await t.runtime.webhooks.create({ orgId: t.org.org.id, environment: 'sandbox', url: r.url, events: ['api_key.revoked'] }, OPERATOR);
       const row = await t.runtime.store.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', ep.id).executeTakeFirstOrThrow();
       expect(JSON.stringify(row)).not.toContain(ep.secret.slice(6));
@@ -54,19 +46,11 @@ describe('signing secrets at rest', () => {
 });
 
 describe('attempt timeout', () => {
-  let t: TestApp;
-  let r: Receiver;
   const clock = new ManualClock(Date.now());
-  beforeAll(async () => {
-    t = await startTestApp({ clock, config: { webhooksAllowPrivate: true } });
-    r = await startReceiver(['hang']);
-  });
-  afterAll(async () => {
-    await r.close();
-    await t.close();
-  });
+  const ctx = appWithReceiver({ clock, config: { webhooksAllowPrivate: true } }, ['hang']);
 
   it('gives up on a receiver that does not answer, and schedules a retry', async () => {
+    const { t, r } = ctx;
     // Half the lease: 500 ms here, 15 s with the default 60 s lease.
     const dispatcher = new WebhookDispatcher(t.runtime.store, clock, { ...t.runtime.config.webhooks, leaseMs: 1_000 }, new TargetGuard(true), new SecretBox(null));
     expect(new WebhookDispatcher(t.runtime.store, clock, t.runtime.config.webhooks, new TargetGuard(true), new SecretBox(null)).attemptTimeoutMs).toBe(15_000);
@@ -79,18 +63,10 @@ describe('attempt timeout', () => {
 });
 
 describe('a secret that cannot be opened', () => {
-  let t: TestApp;
-  let r: Receiver;
-  beforeAll(async () => {
-    t = await startTestApp({ config: { webhooksAllowPrivate: true, webhooks: { ...loadConfig({}).webhooks, secretsKey: randomBytes(32).toString('base64') } } });
-    r = await startReceiver();
-  });
-  afterAll(async () => {
-    await r.close();
-    await t.close();
-  });
+  const ctx = appWithReceiver({ config: { webhooksAllowPrivate: true, webhooks: { ...loadConfig({}).webhooks, secretsKey: randomBytes(32).toString('base64') } } });
 
   it('is a recorded failed attempt (retried later), not an unsigned request', async () => {
+    const { t, r } = ctx;
     const ep = await t.runtime.webhooks.create({ orgId: t.org.org.id, environment: 'sandbox', url: r.url, events: ['api_key.revoked'] }, OPERATOR);
     // The operator lost ATENDER_WEBHOOK_SECRETS_KEY: this node cannot open the sealed secret.
     const keyless = new WebhookDispatcher(t.runtime.store, t.clock, t.runtime.config.webhooks, new TargetGuard(true), new SecretBox(null));
