@@ -1,7 +1,8 @@
 /**
  * Contact rules: email and external_id unique per tenant (409 naming the field),
  * bounded attributes, upsert by external_id, and no silent loss of
- * conversations on delete. Every mutation runs in one transaction.
+ * conversations on delete. Every mutation runs in one transaction, with its
+ * webhook event (contact.created / contact.updated / contact.deleted).
  */
 import { type Attributes, attributeErrors, mergeAttributes } from '../core/attributes.js';
 import type { Clock } from '../core/clock.js';
@@ -14,6 +15,7 @@ import { violatedUniqueColumns } from '../store/dialect.js';
 import type { Db } from '../store/keys-repo.js';
 import type { PageRequest } from '../store/keyset.js';
 import { inTransaction } from '../store/transactions.js';
+import { enqueueEvent } from '../webhooks/outbox.js';
 
 export interface ContactInput {
   email?: string | null | undefined;
@@ -92,6 +94,7 @@ export class ContactService {
     } catch (error) {
       throw contactConflict(error);
     }
+    await enqueueEvent(tx, { tenantId, type: 'contact.created', data: contactView(row) }, row.created_at);
     return contactView(row);
   }
 
@@ -111,7 +114,7 @@ export class ContactService {
         changes.attributes = JSON.stringify(merged);
       }
       await this.write(tx, tenantId, id, changes);
-      return contactView({ ...existing, ...changes });
+      return this.updated(tx, { ...existing, ...changes });
     });
   }
 
@@ -134,7 +137,7 @@ export class ContactService {
         updated_at: this.clock.now(),
       };
       await this.write(tx, tenantId, existing.id, replaced);
-      return { contact: contactView(replaced), created: false };
+      return { contact: await this.updated(tx, replaced), created: false };
     });
   }
 
@@ -145,6 +148,7 @@ export class ContactService {
       }
       if (cascade) await uncountContact(tx, tenantId, id);
       if (!(await deleteContact(tx, tenantId, id))) throw contactNotFound(id);
+      await enqueueEvent(tx, { tenantId, type: 'contact.deleted', data: { id } }, this.clock.now());
     });
   }
 
@@ -160,10 +164,19 @@ export class ContactService {
     const existing = await lookup();
     if (existing) return { contact: existing, created: false };
     const row = this.newRow(tenantId, input);
-    if (await insertContactIfAbsent(tx, row)) return { contact: row, created: true };
+    if (await insertContactIfAbsent(tx, row)) {
+      await enqueueEvent(tx, { tenantId, type: 'contact.created', data: contactView(row) }, row.created_at);
+      return { contact: row, created: true };
+    }
     const raced = await lookup();
     if (raced) return { contact: raced, created: false };
     throw new ApiError('conflict', 'another contact in this environment already has this email', { errors: [{ path: `${path}.email`, message: 'is already in use' }] });
+  }
+
+  private async updated(tx: Db, row: ContactRow): Promise<Contact> {
+    const view = contactView(row);
+    await enqueueEvent(tx, { tenantId: row.tenant_id, type: 'contact.updated', data: view }, row.updated_at);
+    return view;
   }
 
   private newRow(tenantId: string, input: ContactInput): ContactRow {

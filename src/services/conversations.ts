@@ -2,7 +2,8 @@
  * Conversation rules: a conversation belongs to a contact of the same tenant,
  * messages list oldest first, the first message's author defaults to the
  * contact. What analytics needs is recorded with each write, in its
- * transaction: the daily counters and the first agent reply's delay.
+ * transaction: the daily counters and the first agent reply's delay; so are
+ * the webhook events (conversation.created / .updated, message.created).
  */
 import type { Clock } from '../core/clock.js';
 import { newId } from '../core/ids.js';
@@ -14,6 +15,7 @@ import type { Store } from '../store/db.js';
 import type { Db } from '../store/keys-repo.js';
 import type { PageRequest } from '../store/keyset.js';
 import { inTransaction } from '../store/transactions.js';
+import { enqueueEvent } from '../webhooks/outbox.js';
 import { contactNotFound } from './contacts.js';
 
 export type Channel = ConversationRow['channel'];
@@ -110,6 +112,7 @@ export class ConversationService {
     };
     await insertConversation(tx, row);
     await countConversation(tx, tenantId, dayOf(now), row.channel, row.status, 1);
+    await enqueueEvent(tx, { tenantId, type: 'conversation.created', data: conversationView(row) }, now);
     if (conversation.message) await this.append(tx, row, conversation.message.body, conversation.message.author ?? { type: 'contact' }, 'body.message.author.id');
     return conversationView(row);
   }
@@ -127,7 +130,9 @@ export class ConversationService {
         await countConversation(tx, tenantId, day, existing.channel, existing.status, -1);
         await countConversation(tx, tenantId, day, existing.channel, changes.status, 1);
       }
-      return conversationView({ ...existing, ...changes });
+      const view = conversationView({ ...existing, ...changes });
+      await enqueueEvent(tx, { tenantId, type: 'conversation.updated', data: view }, changes.updated_at);
+      return view;
     });
   }
 
@@ -163,6 +168,7 @@ export class ConversationService {
     };
     await insertMessage(tx, row);
     await countMessages(tx, conversation.tenant_id, dayOf(now), 1);
+    await enqueueEvent(tx, { tenantId: conversation.tenant_id, type: 'message.created', data: messageView(row) }, now);
     if (author.type === 'agent' && conversation.first_response_ms === null) {
       // The reply time counts from the contact's first message; an agent writing first has nothing to answer yet.
       const askedAt = await firstContactMessageAt(tx, conversation.tenant_id, conversation.id);
