@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { OPERATOR } from '../../src/store/audit-repo.js';
 import { api } from '../helpers/api.js';
 import { appWithReceiver } from '../helpers/webhook-receiver.js';
@@ -56,5 +57,22 @@ describe('contact, conversation and message events from the tenant API', () => {
     );
     expect(events.find((e) => e.type === 'conversation.updated')!.data.status).toBe('closed');
     expect(events.find((e) => e.type === 'contact.updated' && e.data.id === ada.id)!.data.name).toBe('Ada L.');
+  });
+});
+
+describe('a running dispatcher', () => {
+  // Polling every minute: only the after-commit wake can deliver within the wait below.
+  const ctx = appWithReceiver({ config: { webhooksAllowPrivate: true, webhooks: { ...loadConfig({}).webhooks, pollMs: 60_000 } } });
+
+  it('is woken by this node\'s commit, without waiting for its poll', async () => {
+    const { t, r } = ctx;
+    await t.runtime.webhooks.create({ orgId: t.org.org.id, environment: 'sandbox', url: r.url, events: ['contact.created'] }, OPERATOR);
+    t.runtime.dispatcher.start();
+    // start() looks once; a write afterwards must wake it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const client = api(t, (await t.key({ scopes: ['contacts:write'] })).key);
+    expect((await client.post('/v1/contacts', { email: 'wake@example.com' })).statusCode).toBe(201);
+    await r.waitFor(1, 10_000);
+    await t.runtime.dispatcher.stop();
   });
 });
