@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DISABLE_AFTER_FAILING_MS } from '../../src/core/webhooks.js';
+import { verifyWebhook } from '../../src/sdk/webhooks.js';
 import { OPERATOR, listAudit } from '../../src/store/audit-repo.js';
 import { ManualClock, type TestApp, startTestApp } from '../helpers/app.js';
 import { type Receiver, startReceiver } from '../helpers/webhook-receiver.js';
@@ -56,6 +57,8 @@ describe('webhook delivery to a real receiver', () => {
     const payload = new Webhook(ep.secret).verify(got.body, r.headersOf(got)) as { type: string; timestamp: string; data: { id: string; status: string } };
     expect(Object.keys(payload)).toEqual(['type', 'timestamp', 'data']);
     expect(payload).toMatchObject({ type: 'article.published', data: { id: article.id, status: 'published' } });
+    // Our own SDK's verifier agrees with the reference package.
+    expect(verifyWebhook({ secret: ep.secret, payload: got.body, headers: r.headersOf(got) })).toMatchObject({ type: 'article.published', data: { id: article.id } });
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(got.body, r.headersOf(got))).toThrow();
     expect(() => new Webhook(ep.secret).verify(got.body.replace('Signed', 'Forged'), r.headersOf(got))).toThrow();
     const [delivery] = await deliveries(ep.id);
