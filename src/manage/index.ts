@@ -14,6 +14,7 @@ import { auditRoutes } from './audit.js';
 import { registerSessionGuard } from './session-guard.js';
 import { sessionRoutes } from './session-routes.js';
 import { usageRoutes } from './usage.js';
+import { webhookEndpointRoutes } from './webhook-endpoints.js';
 
 export const MANAGE_PREFIX = '/manage/v1';
 
@@ -31,6 +32,7 @@ export async function registerManage(app: FastifyInstance, runtime: ServingRunti
       await manage.register(apiKeyRoutes(runtime.keys));
       await manage.register(usageRoutes(runtime.keys, runtime.store, runtime.clock));
       await manage.register(auditRoutes(runtime.store));
+      await manage.register(webhookEndpointRoutes(runtime.webhooks));
     },
     { prefix: MANAGE_PREFIX },
   );

@@ -5,6 +5,7 @@ import { registerErrorHandling } from '../../src/http/errors.js';
 import type { AdminPrincipal } from '../../src/manage/admin-principal.js';
 import { webhookEndpointRoutes } from '../../src/manage/webhook-endpoints.js';
 import { listAudit } from '../../src/store/audit-repo.js';
+import { signIn } from '../helpers/admin.js';
 import { type TestApp, startTestApp } from '../helpers/app.js';
 import { type Receiver, startReceiver } from '../helpers/webhook-receiver.js';
 
@@ -13,8 +14,10 @@ async function manageApp(t: TestApp, principal: () => AdminPrincipal | null): Pr
   const app = Fastify({ ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } } });
   registerErrorHandling(app);
   app.decorateRequest('admin', null);
+  app.decorateRequest('clientIp', '');
   app.addHook('onRequest', async (request) => {
     request.admin = principal();
+    request.clientIp = '203.0.113.9';
   });
   await app.register(webhookEndpointRoutes(t.runtime.webhooks), { prefix: '/manage/v1' });
   await app.ready();
@@ -56,7 +59,7 @@ describe('/manage/v1/webhook-endpoints', () => {
     expect(list.body + one.body).not.toContain(created.secret);
     expect(list.body + one.body).not.toContain('secret_sealed');
     const audit = await listAudit(t.runtime.store.db, t.org.org.id);
-    expect(audit.find((a) => a.action === 'webhook_endpoint.created')).toMatchObject({ actor: { type: 'admin', id: 'adm_test' } });
+    expect(audit.find((a) => a.action === 'webhook_endpoint.created')).toMatchObject({ actor: { type: 'admin', id: 'adm_test' }, source_ip: '203.0.113.9' });
     expect(JSON.stringify(audit)).not.toContain(created.secret);
   });
 
@@ -138,5 +141,31 @@ describe('/manage/v1/webhook-endpoints', () => {
     } finally {
       signedIn = as(t.org.org.id);
     }
+  });
+});
+
+describe('/manage/v1/webhook-endpoints in the real app, behind the session guard', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ config: { webhooksAllowPrivate: true } });
+  });
+  afterAll(() => t.close());
+
+  it('needs a session and a same-origin mutation; then creates and lists', async () => {
+    const payload = { url: 'http://127.0.0.1:9/hook', environment: 'production', events: ['contact.created'] };
+    const anonymous = await t.app.inject({ method: 'GET', url: '/manage/v1/webhook-endpoints' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json().code).toBe('session_required');
+    const admin = await signIn(t);
+    const crossSite = await admin.call({ method: 'POST', url: '/manage/v1/webhook-endpoints', payload, headers: { origin: 'https://evil.example' } });
+    expect(crossSite.statusCode).toBe(403);
+    expect(crossSite.json().code).toBe('csrf_rejected');
+    const created = await admin.call({ method: 'POST', url: '/manage/v1/webhook-endpoints', payload });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().secret).toMatch(/^whsec_/);
+    const list = await admin.call({ method: 'GET', url: '/manage/v1/webhook-endpoints' });
+    expect(list.json().data.map((e: { id: string }) => e.id)).toEqual([created.json().id]);
+    const docs = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(Object.keys(docs.json().paths)).toEqual(expect.arrayContaining(['/manage/v1/webhook-endpoints', '/manage/v1/webhook-endpoints/{id}/deliveries']));
   });
 });
