@@ -1,7 +1,7 @@
 /** `atender keys usage <key_id> [--since 24h] [--json]`: SPEC section 7, read straight from the rollups. */
 import type { Command } from 'commander';
 import { parseDuration } from '../core/durations.js';
-import { type KeyUsage, keyUsage } from '../usage/queries.js';
+import { type KeyUsage, keyUsage, specUsage } from '../usage/queries.js';
 import { UsageError, printJson, withRuntime } from './context.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
@@ -21,7 +21,7 @@ export function usageCommand(keys: Command): void {
         const now = rt.clock.now();
         return keyUsage(rt.store.db, keyId, now - span, now);
       });
-      if (opts.json) return printJson(usage);
+      if (opts.json) return printJson(specUsage(usage));
       process.stdout.write(describeUsage(usage, opts.since));
     });
 }

@@ -11,7 +11,7 @@ import { parseDuration } from '../core/durations.js';
 import { ApiError } from '../core/problems.js';
 import type { KeyService } from '../services/keys.js';
 import type { Store } from '../store/db.js';
-import { keyUsage } from '../usage/queries.js';
+import { keyUsage, specUsage } from '../usage/queries.js';
 import { signedIn } from './session-guard.js';
 import { SESSION_SECURITY } from './session-routes.js';
 
@@ -27,18 +27,23 @@ export const KeyUsage = Type.Object({
   by_status: StatusClasses,
   rate_limited: Type.Integer({ minimum: 0, description: '429 answers (per-minute limit or daily quota)' }),
   routes: Type.Array(Type.Object({ route: Type.String(), count: Count }), { description: 'Most used first' }),
-  series: Type.Array(Type.Object({ t: Timestamp, count: Count, by_status: StatusClasses, rate_limited: Count }), { description: 'One point per `interval`, oldest first, zeros included' }),
+  series: Type.Array(Type.Object({ t: Timestamp, count: Count, by_status: Type.Optional(StatusClasses), rate_limited: Type.Optional(Count) }), {
+    description: 'One point per `interval`, oldest first, zeros included (with `detail=true`: status classes and 429s per point)',
+  }),
   unused_scopes: Type.Array(Type.String(), { description: 'Granted scopes no request in the window needed (least-privilege hint)' }),
-  until: Timestamp,
-  interval: Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')]),
-  resolution: Type.Union([Type.Literal('minute'), Type.Literal('day')]),
-  latency_ms: Type.Object({ p50: Nullable(Type.Number()), p95: Nullable(Type.Number()), p99: Nullable(Type.Number()) }),
-  last_used_at: Type.Union([Timestamp, Type.Null()]),
-  secrets: Type.Array(Type.Object({ id: Type.String(), hint: Type.String(), last_used_at: Type.Union([Timestamp, Type.Null()]) })),
+  until: Type.Optional(Timestamp),
+  interval: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')])),
+  resolution: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('day')])),
+  latency_ms: Type.Optional(Type.Object({ p50: Nullable(Type.Number()), p95: Nullable(Type.Number()), p99: Nullable(Type.Number()) })),
+  last_used_at: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+  secrets: Type.Optional(Type.Array(Type.Object({ id: Type.String(), hint: Type.String(), last_used_at: Type.Union([Timestamp, Type.Null()]) }))),
 });
 
 const UsageQuery = Type.Object(
-  { since: Type.String({ default: '24h', maxLength: 40, description: 'How far back: a duration like `1h`, `24h`, `7d` (at most 366d), or an ISO-8601 time' }) },
+  {
+    since: Type.String({ default: '24h', maxLength: 40, description: 'How far back: a duration like `1h`, `24h`, `7d` (at most 366d), or an ISO-8601 time' }),
+    detail: Type.Boolean({ default: false, description: 'Add latency percentiles, per-secret last use and status classes per point (the dashboard uses it); without it the answer is exactly `keys usage --json`' }),
+  },
   { additionalProperties: false },
 );
 
@@ -58,7 +63,8 @@ export function usageRoutes(keys: KeyService, store: Store, clock: Clock): Fasti
       async (request) => {
         const key = await keys.require(request.params.id, signedIn(request).orgId);
         const now = clock.now();
-        return keyUsage(store.db, key.id, sinceMs(request.query.since, now), now);
+        const usage = await keyUsage(store.db, key.id, sinceMs(request.query.since, now), now);
+        return request.query.detail ? usage : specUsage(usage);
       },
     );
   };

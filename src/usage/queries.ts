@@ -156,3 +156,22 @@ function addToClass(classes: StatusClasses, status: number, count: number): void
   const cls = `${Math.floor(status / 100)}xx`;
   if (cls in classes) classes[cls as keyof StatusClasses] += count;
 }
+
+/** Exactly the SPEC 7 object of `keys usage --json` (and the management API's default answer). */
+export type SpecKeyUsage = Pick<KeyUsage, 'key_id' | 'since' | 'total' | 'by_status' | 'rate_limited' | 'routes' | 'unused_scopes'> & {
+  series: { t: string; count: number }[];
+};
+
+/** Drops the extras (latency, secrets, per-point classes) that only the dashboard asks for. */
+export function specUsage(u: KeyUsage): SpecKeyUsage {
+  return {
+    key_id: u.key_id,
+    since: u.since,
+    total: u.total,
+    by_status: u.by_status,
+    rate_limited: u.rate_limited,
+    routes: u.routes,
+    series: u.series.map((p) => ({ t: p.t, count: p.count })),
+    unused_scopes: u.unused_scopes,
+  };
+}

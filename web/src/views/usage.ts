@@ -41,7 +41,7 @@ export function usageSection(key: ApiKey): HTMLElement {
   const refresh = h('button', { type: 'button', class: 'secondary', text: 'Refresh', onclick: () => void load() });
   const load = async () => {
     try {
-      const usage = await api<KeyUsage>('GET', `/api-keys/${key.id}/usage?since=${windowSelect.value}`);
+      const usage = await api<KeyUsage>('GET', `/api-keys/${key.id}/usage?since=${windowSelect.value}&detail=true`);
       replaceChildren(body, ...renderUsage(usage, key));
       // Usage is read after the key, so its last use may be newer than the details above show.
       const lastUsedNow = document.getElementById('key-last-used');
