@@ -122,7 +122,7 @@ export async function openServingRuntime(config: Config, clock: Clock = systemCl
     heartbeat,
     limiter,
     fallback,
-    failedAuth: new FailedAuthThrottle(),
+    failedAuth: new FailedAuthThrottle(config.failedAuthPerMinute),
     usage,
     idempotency,
     usagePruner,

@@ -12,6 +12,7 @@ import { ApiError } from '../core/problems.js';
 import type { ServingRuntime } from '../runtime.js';
 import { registerManage } from '../manage/index.js';
 import { registerKeyPipeline } from './auth-plugin.js';
+import { registerBenchBaseline } from './bench-baseline.js';
 import { registerDashboard } from './dashboard.js';
 import { registerErrorHandling, sendProblem, toApiError } from './errors.js';
 import { registerDocs } from './openapi.js';
@@ -82,10 +83,7 @@ export async function buildApp(runtime: ServingRuntime, options: AppOptions = {}
   await registerManage(app, runtime);
   await registerDashboard(app);
 
-  if (runtime.config.benchBaseline) {
-    // The same handler shape as /v1/me without the pipeline, for `npm run bench` only.
-    app.get('/bench/baseline', { schema: { hide: true } }, async () => ({ id: 'key_bench', name: 'baseline', environment: 'sandbox' }));
-  }
+  if (runtime.config.benchBaseline) registerBenchBaseline(app);
   return app;
 }
 

@@ -5,6 +5,7 @@
  * `config: { scopes: [...] }` (see `guarded`). Every request that names a known
  * key is recorded for usage once the response is sent.
  */
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type KeyRecord, ipAllowed, keyStateOutcome } from '../core/access.js';
 import { clientIp } from '../core/client-ip.js';
@@ -62,7 +63,8 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
   });
 
   const checkRequest = async (request: FastifyRequest, reply: FastifyReply) => {
-    const ip = clientIp(request.socket.remoteAddress, header(request, 'x-forwarded-for'), config.trustProxy);
+    // Without trusted proxies the answer is the socket's address: worked out once per connection.
+    const ip = config.trustProxy.length === 0 ? socketIp(request.socket) : clientIp(request.socket.remoteAddress, header(request, 'x-forwarded-for'), config.trustProxy);
     request.clientIp = ip;
     const authorization = request.headers.authorization;
     // 1. present
@@ -139,6 +141,14 @@ function routeNamer(): (request: FastifyRequest) => { name: string; scopes: stri
     }
     return route;
   };
+}
+
+const socketIps = new WeakMap<Socket, string>();
+
+function socketIp(socket: Socket): string {
+  let ip = socketIps.get(socket);
+  if (ip === undefined) socketIps.set(socket, (ip = clientIp(socket.remoteAddress, undefined, [])));
+  return ip;
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

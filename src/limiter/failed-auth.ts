@@ -9,7 +9,11 @@ export const FAILED_AUTH_PER_MINUTE = 100;
 
 export class FailedAuthThrottle {
   private readonly budget = new MemoryBudget(200_000);
-  private readonly limits = { perMinute: FAILED_AUTH_PER_MINUTE, perDay: Number.MAX_SAFE_INTEGER };
+  private readonly limits: { perMinute: number; perDay: number };
+
+  constructor(perMinute = FAILED_AUTH_PER_MINUTE) {
+    this.limits = { perMinute, perDay: Number.MAX_SAFE_INTEGER };
+  }
 
   /** Counts one failure; returns the refusal when the IP is over its allowance. */
   fail(ip: string, now: number): Decision | null {

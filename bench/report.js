@@ -1,0 +1,109 @@
+// @ts-check
+/** Medians, ratios against the baseline of the same run, the issue's targets, and the printed table. */
+
+/**
+ * @typedef {import('./load.js').LoadResult & { variant: string, round: number, serverCpu: number, expectedShare: number, rss: number, peakRss: number }} Run
+ * @typedef {{ name: string, shows: string, expect: number }} VariantInfo
+ * @typedef {{ variant: string, rounds: number, rps: number, p50: number, p99: number, rss: number, peakRss: number, serverCpu: number, clientCpu: number, expectedShare: number, rpsPerCpu: number, vsBaseline: number | null, p99Added: number | null, roundRps: number[] }} Summary
+ * @typedef {{ target: string, value: number | null, met: boolean | null, note: string }} Target
+ */
+
+/** @param {number[]} values */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return NaN;
+  return sorted.length % 2 ? /** @type {number} */ (sorted[mid]) : (/** @type {number} */ (sorted[mid - 1]) + /** @type {number} */ (sorted[mid])) / 2;
+}
+
+/**
+ * @param {{ machine: object, settings: object, load: object, variants: VariantInfo[], skipped: Record<string, string>, runs: Run[], seconds: number }} input
+ */
+export function evaluate(input) {
+  /** @type {Summary[]} */
+  const summaries = [];
+  for (const v of input.variants) {
+    const runs = input.runs.filter((r) => r.variant === v.name);
+    if (runs.length === 0) continue;
+    const m = (/** @type {(r: Run) => number} */ f) => median(runs.map(f));
+    summaries.push({
+      variant: v.name,
+      rounds: runs.length,
+      rps: m((r) => r.rps),
+      p50: m((r) => r.p50),
+      p99: m((r) => r.p99),
+      rss: m((r) => r.rss),
+      peakRss: Math.max(...runs.map((r) => r.peakRss)),
+      serverCpu: m((r) => r.serverCpu),
+      clientCpu: m((r) => r.clientCpu),
+      expectedShare: Math.min(...runs.map((r) => r.expectedShare)),
+      rpsPerCpu: m((r) => r.rps / Math.max(r.serverCpu, 0.01)),
+      vsBaseline: null,
+      p99Added: null,
+      roundRps: runs.map((r) => r.rps),
+    });
+  }
+  const base = summaries.find((s) => s.variant === 'baseline');
+  for (const s of summaries) {
+    if (!base) break;
+    s.vsBaseline = s.rps / base.rps;
+    s.p99Added = s.p99 - base.p99;
+  }
+  const get = (/** @type {string} */ name) => summaries.find((s) => s.variant === name);
+  const embedded = get('embedded');
+  const many = get('keys-1M');
+  /** @type {Target[]} */
+  const targets = [];
+  /** @param {string} target @param {number | null | undefined} value @param {(v: number) => boolean} ok @param {string} note */
+  const add = (target, value, ok, note) => targets.push({ target, value: value ?? null, met: value == null || Number.isNaN(value) ? null : ok(value), note });
+  add('embedded >= 0.90 x baseline req/s', embedded?.vsBaseline, (v) => v >= 0.9, '');
+  add('embedded p99 added <= 1 ms', embedded?.p99Added, (v) => v <= 1, 'ms');
+  add('redis >= 0.75 x baseline req/s', get('redis')?.vsBaseline, (v) => v >= 0.75, input.skipped.redis ?? '');
+  add('keys-1M >= 0.85 x embedded req/s', many && embedded ? many.rps / embedded.rps : null, (v) => v >= 0.85, '');
+  add('keys-1M RSS < 300 MB', many ? many.peakRss / 2 ** 20 : null, (v) => v < 300, 'MB, peak');
+  add('invalid-401 >= 0.90 x baseline req/s', get('invalid-401')?.vsBaseline, (v) => v >= 0.9, '');
+  add('invalid-429 >= 0.90 x baseline req/s', get('invalid-429')?.vsBaseline, (v) => v >= 0.9, '');
+  return { ...input, summaries, targets };
+}
+
+/** @param {ReturnType<typeof evaluate>} report */
+export function printReport(report) {
+  const out = (/** @type {string} */ line) => process.stdout.write(line + '\n');
+  const mb = (/** @type {number} */ b) => (b / 2 ** 20).toFixed(0);
+  const pct = (/** @type {number} */ x) => `${(x * 100).toFixed(0)}%`;
+  const rows = [['variant', 'req/s', 'x base', 'p50 ms', 'p99 ms', '+p99 ms', 'RSS MB', 'peak MB', 'srv cpu', 'req/cpu-s', 'expected', 'rounds req/s']];
+  for (const s of report.summaries) {
+    const info = report.variants.find((v) => v.name === s.variant);
+    rows.push([
+      s.variant,
+      Math.round(s.rps).toLocaleString('en'),
+      s.vsBaseline === null ? '-' : s.vsBaseline.toFixed(2),
+      s.p50.toFixed(2),
+      s.p99.toFixed(2),
+      s.p99Added === null || s.variant === 'baseline' ? '-' : (s.p99Added >= 0 ? '+' : '') + s.p99Added.toFixed(2),
+      mb(s.rss),
+      mb(s.peakRss),
+      pct(s.serverCpu),
+      Math.round(s.rpsPerCpu).toLocaleString('en'),
+      `${pct(s.expectedShare)} ${info?.expect ?? ''}`,
+      s.roundRps.map((r) => Math.round(r)).join(' / '),
+    ]);
+  }
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  out('');
+  for (const [i, row] of rows.entries()) {
+    out(row.map((cell, j) => (j === 0 || j === row.length - 1 ? cell.padEnd(widths[j] ?? 0) : cell.padStart(widths[j] ?? 0))).join('  ').trimEnd());
+    if (i === 0) out(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  for (const [name, why] of Object.entries(report.skipped)) out(`${name}: skipped (${why})`);
+  out('');
+  for (const t of report.targets) {
+    const mark = t.met === null ? 'n/a ' : t.met ? 'MET ' : 'MISS';
+    out(`${mark}  ${t.target.padEnd(40)} ${t.value === null ? '' : t.value.toFixed(2)} ${t.note}`.trimEnd());
+  }
+  const m = /** @type {any} */ (report.machine);
+  const s = /** @type {any} */ (report.settings);
+  out('');
+  out(`${m.nproc} x ${m.cpu}, node ${m.node}; ${s.connections} connections, ${s.rounds} rounds x (${s.warmup} s warmup + ${s.duration} s), server pinned: ${s.pinned ? 'core 0, load core 1' : 'no'}`);
+  out(`load average before/after: ${(/** @type {any} */ (report.load)).before.map((/** @type {number} */ x) => x.toFixed(2)).join(' ')} / ${(/** @type {any} */ (report.load)).after.map((/** @type {number} */ x) => x.toFixed(2)).join(' ')}; took ${report.seconds.toFixed(0)} s`);
+}
