@@ -18,6 +18,7 @@ import autocannon from 'autocannon';
  * @property {number} warmup seconds before measuring (same load, not recorded)
  * @property {string} [token] one key for every request
  * @property {string} [tokensFile] newline-separated keys, cycled request by request
+ * @property {number} [prime] before the warmup, send this many requests (one per key of tokensFile)
  */
 
 /**
@@ -56,28 +57,30 @@ function requestOptions(job) {
 
 /**
  * @param {LoadJob} job
- * @param {number} seconds
+ * @param {{ duration: number } | { amount: number }} length
  * @param {((ms: number, status: number) => void) | null} onResponse
  * @returns {Promise<autocannon.Result>}
  */
-function run(job, seconds, onResponse) {
+function run(job, length, onResponse) {
   const { path, ...options } = requestOptions(job);
   return new Promise((resolve, reject) => {
-    const instance = autocannon({ url: job.url + (path ?? ''), connections: job.connections, duration: seconds, timeout: 10, ...options }, (err, result) => (err ? reject(err) : resolve(result)));
+    const instance = autocannon({ url: job.url + (path ?? ''), connections: job.connections, timeout: 10, ...length, ...options }, (err, result) => (err ? reject(err) : resolve(result)));
     if (onResponse) instance.on('response', (_client, status, _bytes, ms) => onResponse(ms, status));
   });
 }
 
 /** @param {LoadJob} job @returns {Promise<LoadResult>} */
 export async function measure(job) {
-  if (job.warmup > 0) await run(job, job.warmup, null);
+  // Priming brings every key of the spread into the server's cache once, as steady traffic would.
+  if (job.prime) await run(job, { amount: job.prime }, null);
+  if (job.warmup > 0) await run(job, { duration: job.warmup }, null);
   let latencies = new Float64Array(1 << 20);
   let count = 0;
   /** @type {Record<string, number>} */
   const statuses = {};
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
-  const result = await run(job, job.duration, (ms, status) => {
+  const result = await run(job, { duration: job.duration }, (ms, status) => {
     if (count === latencies.length) {
       const grown = new Float64Array(latencies.length * 2);
       grown.set(latencies);

@@ -47,7 +47,12 @@ export class ApiError extends Error {
     /** Extra response headers (`WWW-Authenticate`, `Retry-After`...). */
     readonly headers: Record<string, string> = {},
   ) {
+    // A refusal is an answer, not a bug: no stack trace (capturing one was the
+    // largest single cost of a 401 or 429). Errors that are bugs keep theirs.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(detail ?? PROBLEMS[code].title);
+    Error.stackTraceLimit = limit;
     this.name = 'ApiError';
     this.status = PROBLEMS[code].status;
   }

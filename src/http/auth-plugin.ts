@@ -106,9 +106,10 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
     }
   };
 
-  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+  // Callback style: nothing here waits, so no promise per request.
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const key = request.apiKey;
-    if (!key) return;
+    if (!key) return done();
     const route = routeOf(request);
     usage.record({
       keyId: key.keyId,
@@ -121,6 +122,7 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
       latencyMs: reply.elapsedTime,
       ip: request.clientIp,
     });
+    done();
   });
 }
 

@@ -19,9 +19,8 @@ export async function secretsOf(db: Db, keyIds: readonly string[]): Promise<Secr
   return db.selectFrom('api_key_secrets').selectAll().where('key_id', 'in', keyIds).orderBy('created_at', 'desc').execute();
 }
 
-/** The pipeline's one lookup: a digest to the denormalised record, or null. */
-export async function findRecordByDigest(db: Db, digest: string): Promise<KeyRecord | null> {
-  const row = await db
+function recordByDigestQuery(db: Db, digest: string) {
+  return db
     .selectFrom('api_key_secrets as s')
     .innerJoin('api_keys as k', 'k.id', 's.key_id')
     .select([
@@ -41,8 +40,30 @@ export async function findRecordByDigest(db: Db, digest: string): Promise<KeyRec
       'k.revoked_at',
       'k.allowed_ips',
     ])
-    .where('s.digest', '=', digest)
-    .executeTakeFirst();
+    .where('s.digest', '=', digest);
+}
+
+type RecordQuery = ReturnType<ReturnType<typeof recordByDigestQuery>['compile']>;
+const compiledRecordQueries = new WeakMap<Db, RecordQuery | null>();
+
+/**
+ * The query compiled once per database handle, then run with each digest as its
+ * one parameter: building it anew cost more than SQLite takes to answer it, and
+ * every cache miss (a million keys, re-confirmations) pays that.
+ */
+function recordQuery(db: Db, digest: string): RecordQuery {
+  let template = compiledRecordQueries.get(db);
+  if (template === undefined) {
+    const compiled = recordByDigestQuery(db, '').compile();
+    template = compiled.parameters.length === 1 ? compiled : null;
+    compiledRecordQueries.set(db, template);
+  }
+  return template ? { ...template, parameters: [digest] } : recordByDigestQuery(db, digest).compile();
+}
+
+/** The pipeline's one lookup: a digest to the denormalised record, or null. */
+export async function findRecordByDigest(db: Db, digest: string): Promise<KeyRecord | null> {
+  const row = (await db.executeQuery(recordQuery(db, digest))).rows[0];
   if (!row) return null;
   return {
     keyId: row.id,
