@@ -18,6 +18,7 @@ import { OrgService } from '#dist/services/orgs.js';
 import { OPERATOR } from '#dist/store/audit-repo.js';
 import { openStore } from '#dist/store/db.js';
 
+const ROWS = 100;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /**
@@ -54,43 +55,56 @@ export function writeUnknownKeys(dir, count) {
 }
 
 /**
- * Adds `total` sandbox keys to a prepared database in one transaction and writes
- * every (total / spread)-th of them, `spread` in all, to a file for the load generator.
+ * Adds `total` sandbox keys to a prepared database and writes every
+ * (total / spread)-th of them, `spread` in all, to a file for the load generator.
+ * Rows go in digest order with ids that grow in the same order, so every index
+ * (ids, digests, tenant) is appended to rather than split at random.
  * @param {{ dbPath: string, orgId: string, tenantId: string }} target
  * @param {number} total @param {number} spread @param {string} keysFile
  */
 export function insertManyKeys(target, total, spread, keysFile) {
+  if (total % ROWS !== 0) throw new Error(`--keys must be a multiple of ${ROWS}`);
+  const every = Math.max(1, Math.floor(total / spread));
+  /** @type {string[]} */
+  const digests = new Array(total);
+  /** @type {string[]} */
+  const sample = [];
+  const random = randomBytes(total * 40);
+  for (let i = 0; i < total; i++) {
+    let body = KEY_PREFIX.sandbox;
+    for (let j = i * 40; j < i * 40 + 40; j++) body += BASE62[(random[j] ?? 0) % 62];
+    const token = body + keyChecksum(body);
+    digests[i] = keyDigest(token);
+    if (i % every === 0 && sample.length < spread) sample.push(token);
+  }
+  digests.sort();
+
   const db = new SQLite(target.dbPath);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
-  // The digest index is ~100 MB at a million keys: keep it in memory while it is built.
-  db.pragma('cache_size = -262144');
   const now = Date.now();
   const time = encodeTime(now);
-  const insertKey = db.prepare(
-    `INSERT INTO api_keys (id, org_id, tenant_id, environment, name, scopes, tier, per_minute, per_day, active, expires_at, allowed_ips, revoked_at, created_at, updated_at)
-     VALUES (?, ?, ?, 'sandbox', ?, '["knowledge:read"]', 'enterprise', NULL, NULL, 1, NULL, '[]', NULL, ?, ?)`,
-  );
-  const insertSecret = db.prepare(`INSERT INTO api_key_secrets (id, key_id, digest, hint, created_at, retires_at, last_used_at) VALUES (?, ?, ?, ?, ?, NULL, NULL)`);
-  const every = Math.max(1, Math.floor(total / spread));
-  /** @type {string[]} */
-  const sample = [];
-  const CHUNK = 10_000;
-  const fill = db.transaction((/** @type {number} */ from, /** @type {number} */ to) => {
-    const random = randomBytes((to - from) * 40);
-    for (let i = from; i < to; i++) {
-      let body = KEY_PREFIX.sandbox;
-      const offset = (i - from) * 40;
-      for (let j = 0; j < 40; j++) body += BASE62[(random[offset + j] ?? 0) % 62];
-      const token = body + keyChecksum(body);
-      // Ids keep the real shape (prefix, time, 16 characters); a counter makes them unique.
-      const serial = i.toString(32).padStart(16, '0');
-      insertKey.run(`key_${time}${serial}`, target.orgId, target.tenantId, `bulk ${i}`, now, now);
-      insertSecret.run(`sec_${time}${serial}`, `key_${time}${serial}`, keyDigest(token), `${token.slice(0, 12)}...${token.slice(-4)}`, now);
-      if (i % every === 0 && sample.length < spread) sample.push(token);
+  const keyRow = `(?, '${target.orgId}', '${target.tenantId}', 'sandbox', ?, '["knowledge:read"]', 'enterprise', NULL, NULL, 1, NULL, '[]', NULL, ${now}, ${now})`;
+  const secretRow = `(?, ?, ?, 'sa_test_....', ${now}, NULL, NULL)`;
+  const insertKeys = db.prepare(`INSERT INTO api_keys (id, org_id, tenant_id, environment, name, scopes, tier, per_minute, per_day, active, expires_at, allowed_ips, revoked_at, created_at, updated_at) VALUES ${Array(ROWS).fill(keyRow).join(',')}`);
+  const insertSecrets = db.prepare(`INSERT INTO api_key_secrets (id, key_id, digest, hint, created_at, retires_at, last_used_at) VALUES ${Array(ROWS).fill(secretRow).join(',')}`);
+  const fill = db.transaction(() => {
+    for (let from = 0; from + ROWS <= total; from += ROWS) {
+      /** @type {string[]} */
+      const keys = [];
+      /** @type {string[]} */
+      const secrets = [];
+      for (let i = from; i < from + ROWS; i++) {
+        // Ids keep the real shape (prefix, time, 16 characters); a zero-padded counter keeps them unique and ordered.
+        const serial = i.toString(32).padStart(16, '0');
+        keys.push(`key_${time}${serial}`, `bulk ${i}`);
+        secrets.push(`sec_${time}${serial}`, `key_${time}${serial}`, /** @type {string} */ (digests[i]));
+      }
+      insertKeys.run(keys);
+      insertSecrets.run(secrets);
     }
   });
-  for (let from = 0; from < total; from += CHUNK) fill(Math.min(from, total), Math.min(from + CHUNK, total));
+  fill();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
   writeFileSync(keysFile, sample.join('\n'));

@@ -38,7 +38,8 @@ export interface VerifierStats {
 export class KeyVerifier {
   private readonly known = new Map<string, Entry>();
   private readonly unknown = new Map<string, Entry>();
-  private readonly digestsByKey = new Map<string, Set<string>>();
+  /** Key id → its cached digests: one string for the usual single secret, a Set during a rotation (memory per cached key matters at 100k+). */
+  private readonly digestsByKey = new Map<string, string | Set<string>>();
   private readonly inFlight = new Map<string, Promise<KeyRecord | null>>();
   private readonly maxKnown: number;
   private readonly maxUnknown: number;
@@ -78,8 +79,8 @@ export class KeyVerifier {
   invalidateKey(keyId: string): void {
     this.generation++;
     const digests = this.digestsByKey.get(keyId);
-    if (!digests) return;
-    for (const d of digests) this.known.delete(d);
+    if (digests === undefined) return;
+    for (const d of typeof digests === 'string' ? [digests] : digests) this.known.delete(d);
     this.digestsByKey.delete(keyId);
   }
 
@@ -132,9 +133,10 @@ export class KeyVerifier {
     const entry: Entry = { record, confirmedAt: readAt };
     if (record) {
       remember(this.known, digest, entry, this.maxKnown, (evicted, old) => this.unlink(evicted, old));
-      let set = this.digestsByKey.get(record.keyId);
-      if (!set) this.digestsByKey.set(record.keyId, (set = new Set()));
-      set.add(digest);
+      const digests = this.digestsByKey.get(record.keyId);
+      if (digests === undefined || digests === digest) this.digestsByKey.set(record.keyId, digest);
+      else if (typeof digests === 'string') this.digestsByKey.set(record.keyId, new Set([digests, digest]));
+      else digests.add(digest);
       this.unknown.delete(digest);
     } else {
       remember(this.unknown, digest, entry, this.maxUnknown);
@@ -144,8 +146,10 @@ export class KeyVerifier {
 
   private unlink(digest: string, evicted: Entry): void {
     const keyId = evicted.record?.keyId;
-    const set = keyId === undefined ? undefined : this.digestsByKey.get(keyId);
-    if (set?.delete(digest) && set.size === 0) this.digestsByKey.delete(keyId!);
+    if (keyId === undefined) return;
+    const digests = this.digestsByKey.get(keyId);
+    if (digests === digest) this.digestsByKey.delete(keyId);
+    else if (typeof digests === 'object' && digests.delete(digest) && digests.size === 0) this.digestsByKey.delete(keyId);
   }
 }
 

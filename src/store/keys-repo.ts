@@ -61,23 +61,42 @@ function recordQuery(db: Db, digest: string): RecordQuery {
   return template ? { ...template, parameters: [digest] } : recordByDigestQuery(db, digest).compile();
 }
 
+/**
+ * Records are cached by the hundred thousand, and most of their parts repeat
+ * (org and tenant ids, scope sets, limits): equal parts are shared rather than
+ * held once per key. They are read-only, so sharing cannot leak a change. The
+ * table is bounded; starting it afresh only costs some sharing.
+ */
+const sharedParts = new Map<string, unknown>();
+const MAX_SHARED = 10_000;
+const NO_IPS: KeyRecord['allowedIps'] = Object.freeze([]);
+
+function shared<T>(key: string, make: () => T): T {
+  const found = sharedParts.get(key) as T | undefined;
+  if (found !== undefined) return found;
+  if (sharedParts.size >= MAX_SHARED) sharedParts.clear();
+  const made = make();
+  sharedParts.set(key, made);
+  return made;
+}
+
 /** The pipeline's one lookup: a digest to the denormalised record, or null. */
 export async function findRecordByDigest(db: Db, digest: string): Promise<KeyRecord | null> {
   const row = (await db.executeQuery(recordQuery(db, digest))).rows[0];
   if (!row) return null;
   return {
     keyId: row.id,
-    orgId: row.org_id,
-    tenantId: row.tenant_id,
+    orgId: shared(`org:${row.org_id}`, () => row.org_id),
+    tenantId: shared(`tenant:${row.tenant_id}`, () => row.tenant_id),
     environment: row.environment,
     name: row.name,
-    scopes: new Set(JSON.parse(row.scopes) as Scope[]),
+    scopes: shared(`scopes:${row.scopes}`, () => new Set(JSON.parse(row.scopes) as Scope[])),
     tier: row.tier as Tier,
-    limits: resolveLimits(row.tier as Tier, { perMinute: row.per_minute, perDay: row.per_day }),
+    limits: shared(`limits:${row.tier}/${row.per_minute}/${row.per_day}`, () => resolveLimits(row.tier as Tier, { perMinute: row.per_minute, perDay: row.per_day })),
     active: row.active === 1,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
-    allowedIps: (JSON.parse(row.allowed_ips) as string[]).map((c) => parseCidr(c)).filter((c) => c !== null),
+    allowedIps: row.allowed_ips === '[]' ? NO_IPS : (JSON.parse(row.allowed_ips) as string[]).map((c) => parseCidr(c)).filter((c) => c !== null),
     secretId: row.secret_id,
     secretRetiresAt: row.retires_at,
   };

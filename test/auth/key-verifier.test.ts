@@ -208,3 +208,19 @@ describe('KeyVerifier trust rules: revocation never fails open (SPEC section 4)'
     expect(store.reads).toBe(2);
   });
 });
+
+describe('KeyVerifier bookkeeping of a key’s digests', () => {
+  it('still drops a key’s remaining secret after its other secret was evicted', async () => {
+    const { store, verifier } = setup({ maxKnown: 2 });
+    store.rows.set('d1', record('key_a'));
+    store.rows.set('d2', record('key_a'));
+    store.rows.set('d3', record('key_c'));
+    for (const d of ['d1', 'd2', 'd3']) await verifier.lookup(d); // d1 is evicted
+    expect(verifier.size.known).toBe(2);
+    verifier.invalidateKey('key_a');
+    const reads = store.reads;
+    await verifier.lookup('d2'); // dropped with its key: read again
+    await verifier.lookup('d3'); // another key: still cached
+    expect(store.reads).toBe(reads + 1);
+  });
+});
