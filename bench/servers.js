@@ -74,7 +74,8 @@ export async function startServer(env, pin, profileDir) {
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Generous: at a million keys the usage pruner's start-up pass (one query per key) holds the server for about a minute.
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`atender serve exited with ${child.exitCode}:\n${output}`);
     try {
@@ -84,7 +85,7 @@ export async function startServer(env, pin, profileDir) {
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`atender serve did not start within 30 s:\n${output}`);
+      throw new Error(`atender serve did not start within 180 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
