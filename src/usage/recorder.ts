@@ -74,7 +74,7 @@ export class UsageRecorder implements UsageSink {
       this.drainScheduled = true;
       setImmediate(() => {
         this.drainScheduled = false;
-        void this.flush();
+        void this.flush(this.batchSize);
       });
     }
   }
@@ -85,13 +85,13 @@ export class UsageRecorder implements UsageSink {
   }
 
   /**
-   * Writes everything buffered, batch by batch; resolves when the buffer is empty
+   * Writes what is buffered, batch by batch (with `minimum`, only while that many are waiting); resolves when done
    * or a write failed. Concurrent calls share the running drain, then drain again.
    */
-  async flush(): Promise<void> {
+  async flush(minimum = 1): Promise<void> {
     while (this.draining) await this.draining;
-    if (this.buffer.length === 0) return;
-    this.draining = this.drain().finally(() => (this.draining = null));
+    if (this.buffer.length < minimum || this.buffer.length === 0) return;
+    this.draining = this.drain(minimum).finally(() => (this.draining = null));
     return this.draining;
   }
 
@@ -105,8 +105,15 @@ export class UsageRecorder implements UsageSink {
     await this.writer.close();
   }
 
-  private async drain(): Promise<void> {
-    while (this.buffer.length > 0) {
+  /**
+   * Writes batches while at least `minimum` events are buffered. A drain started
+   * by a full batch stops at the partial remainder (the timer takes it), so
+   * under load every write carries a whole batch and its fixed costs (the
+   * transaction, rollup upserts, the hand-off to the writer) are paid once per
+   * `batchSize` events rather than once per few.
+   */
+  private async drain(minimum: number): Promise<void> {
+    while (this.buffer.length >= Math.max(1, minimum)) {
       const batch = this.buffer.take(this.batchSize);
       this.inFlight = batch.length;
       try {
@@ -121,7 +128,7 @@ export class UsageRecorder implements UsageSink {
         this.inFlight = 0;
       }
       // A direct better-sqlite3 write is synchronous: let requests in between batches.
-      if (this.buffer.length > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (this.buffer.length >= Math.max(1, minimum)) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 }
