@@ -46,11 +46,17 @@ export async function buildApp(runtime: ServingRuntime, options: AppOptions = {}
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: these run on every request and wait for nothing, so no promise each.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('request-id', request.id);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.debug({ method: request.method, route: request.routeOptions.url ?? null, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, key_id: request.apiKey?.keyId ?? null }, 'request');
+  app.addHook('onResponse', (request, reply, done) => {
+    // The access line exists only at debug level: build it only then.
+    if (request.log.level === 'debug' || request.log.level === 'trace') {
+      request.log.debug({ method: request.method, route: request.routeOptions.url ?? null, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, key_id: request.apiKey?.keyId ?? null }, 'request');
+    }
+    done();
   });
 
   // JSON only: any other body is 415 (Fastify would otherwise accept text/plain).

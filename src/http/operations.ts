@@ -13,8 +13,9 @@ const READY_DB_TIMEOUT_MS = 1_000;
 export function registerOperations(app: FastifyInstance, runtime: ServingRuntime): void {
   const { metrics, fallback, listener, store, feed, clock } = runtime;
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.request(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   fallback?.onTransition((degraded, reason) => {
