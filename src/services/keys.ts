@@ -17,6 +17,7 @@ import { type KeyRow, type SecretRow, findKeyRow, recordKeyChange, secretsOf } f
 import type { Store } from '../store/db.js';
 import { inTransaction } from '../store/transactions.js';
 import { enqueueEvent } from '../webhooks/outbox.js';
+import { isoTime as iso } from '../core/iso-time.js';
 
 export const MAX_GRACE_MS = 7 * 86_400_000;
 const MAX_OVERRIDE = 1_000_000_000;
@@ -74,7 +75,6 @@ export interface KeyPatch {
 /** Notified after commit, so this node's cache can drop a key at once. */
 export type KeyChangeListener = (keyId: string, newDigest: string | null) => void;
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export class KeyService {
   private listeners: KeyChangeListener[] = [];

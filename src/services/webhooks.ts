@@ -15,6 +15,7 @@ import { inTransaction } from '../store/transactions.js';
 import { markDeliveriesWritten, pendingDelivery } from '../webhooks/outbox.js';
 import { type SecretBox, generateSigningSecret } from '../webhooks/secrets.js';
 import { type TargetGuard, TargetRefused } from '../webhooks/target-guard.js';
+import { isoTime as iso } from '../core/iso-time.js';
 
 export const DEFAULT_OVERLAP_MS = 86_400_000;
 export const MAX_OVERLAP_MS = 7 * 86_400_000;
@@ -72,7 +73,6 @@ export interface EndpointPatch {
   enabled?: boolean;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function badInput(path: string, message: string): ApiError {
   return new ApiError('invalid_request', `${path} ${message}`, { errors: [{ path, message }] });

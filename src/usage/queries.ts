@@ -14,6 +14,7 @@ import { ApiError } from '../core/problems.js';
 import { findKeyRow, secretsOf } from '../store/keys-repo.js';
 import { LATENCY_COLUMNS, type Database } from '../store/schema.js';
 import { MINUTE_ROLLUP_DAYS } from './retention.js';
+import { isoTime as iso } from '../core/iso-time.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -55,7 +56,6 @@ export function seriesInterval(spanMs: number): SeriesInterval {
 }
 
 const STEP_MS: Record<SeriesInterval, number> = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS };
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export async function keyUsage(db: Kysely<Database>, keyId: string, sinceMs: number, now: number): Promise<KeyUsage> {
   if (!Number.isFinite(sinceMs) || sinceMs > now) throw new ApiError('invalid_request', 'since must not be in the future', { errors: [{ path: 'since', message: 'must not be in the future' }] });
