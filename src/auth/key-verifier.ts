@@ -47,6 +47,14 @@ export class KeyVerifier {
   private readonly maxAgeMs: number;
   /** Bumped by every invalidation, so a read that overlapped one does not cache what it saw. */
   private generation = 0;
+  /**
+   * Key id or digest → the generation of its last change, kept only while reads
+   * are in flight: a read is refused its cache entry only when the change was to
+   * what it read, so churn on other keys does not turn hits into reads.
+   */
+  private readonly changedDuringReads = new Map<string, number>();
+  /** Generation of the last clear(): it touches every entry. */
+  private clearedAt = 0;
   readonly stats: VerifierStats = { hits: 0, misses: 0, lookups: 0 };
   health: FeedHealth = { healthy: () => false };
 
@@ -77,7 +85,7 @@ export class KeyVerifier {
 
   /** Drops every cached secret of a key (after any change to it). */
   invalidateKey(keyId: string): void {
-    this.generation++;
+    this.noteChange(keyId);
     const digests = this.digestsByKey.get(keyId);
     if (digests === undefined) return;
     for (const d of typeof digests === 'string' ? [digests] : digests) this.known.delete(d);
@@ -86,12 +94,12 @@ export class KeyVerifier {
 
   /** A new secret exists: it must no longer be answered from the negative cache. */
   forgetUnknown(digest: string): void {
-    this.generation++;
+    this.noteChange(DIGEST_PREFIX + digest);
     this.unknown.delete(digest);
   }
 
   clear(): void {
-    this.generation++;
+    this.clearedAt = ++this.generation;
     this.known.clear();
     this.unknown.clear();
     this.digestsByKey.clear();
@@ -99,6 +107,18 @@ export class KeyVerifier {
 
   get size(): { known: number; unknown: number } {
     return { known: this.known.size, unknown: this.unknown.size };
+  }
+
+  private noteChange(subject: string): void {
+    this.generation++;
+    if (this.inFlight.size > 0) this.changedDuringReads.set(subject, this.generation);
+  }
+
+  /** Whether a change to what a read returned was announced after the read began. */
+  private changedSince(generation: number, digest: string, record: KeyRecord | null): boolean {
+    if (this.clearedAt > generation) return true;
+    const subject = record ? record.keyId : DIGEST_PREFIX + digest;
+    return (this.changedDuringReads.get(subject) ?? 0) > generation;
   }
 
   private trusted(entry: Entry, now: number): boolean {
@@ -111,7 +131,10 @@ export class KeyVerifier {
   private fetch(digest: string): Promise<KeyRecord | null> {
     const pending = this.inFlight.get(digest);
     if (pending) return pending;
-    const promise = this.read(digest).finally(() => this.inFlight.delete(digest));
+    const promise = this.read(digest).finally(() => {
+      this.inFlight.delete(digest);
+      if (this.inFlight.size === 0) this.changedDuringReads.clear();
+    });
     this.inFlight.set(digest, promise);
     return promise;
   }
@@ -129,7 +152,7 @@ export class KeyVerifier {
     }
     // A change was announced while this read ran: what it saw may predate the change.
     // Answer this one request with it, but cache nothing; the next request reads again.
-    if (generation !== this.generation) return record;
+    if (generation !== this.generation && this.changedSince(generation, digest, record)) return record;
     const entry: Entry = { record, confirmedAt: readAt };
     if (record) {
       remember(this.known, digest, entry, this.maxKnown, (evicted, old) => this.unlink(evicted, old));
@@ -152,6 +175,8 @@ export class KeyVerifier {
     else if (typeof digests === 'object' && digests.delete(digest) && digests.size === 0) this.digestsByKey.delete(keyId);
   }
 }
+
+const DIGEST_PREFIX = 'digest:';
 
 /** Map insertion order as LRU order: re-inserting moves an entry to the young end. */
 function remember(map: Map<string, Entry>, digest: string, entry: Entry, max: number, onEvict?: (digest: string, entry: Entry) => void): void {

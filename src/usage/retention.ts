@@ -22,18 +22,15 @@ export async function pruneUsage(db: Kysely<Database>, now: number, retentionDay
   const eventsBefore = now - retentionDays * DAY_MS;
   const minutesBefore = now - MINUTE_ROLLUP_DAYS * DAY_MS;
   let events = 0;
-  // Key by key, so each delete is a range of the (key_id, ts) index.
-  const keys = await db.selectFrom('api_keys').select('id').execute();
-  for (const { id } of keys) {
-    for (;;) {
-      const result = await db
-        .deleteFrom('usage_events')
-        .where('id', 'in', (eb) => eb.selectFrom('usage_events').select('id').where('key_id', '=', id).where('ts', '<', eventsBefore).limit(CHUNK))
-        .executeTakeFirst();
-      const n = Number(result.numDeletedRows);
-      events += n;
-      if (n < CHUNK) break;
-    }
+  // A range of the ts index, in chunks, so no one delete holds the database for long.
+  for (;;) {
+    const result = await db
+      .deleteFrom('usage_events')
+      .where('id', 'in', (eb) => eb.selectFrom('usage_events').select('id').where('ts', '<', eventsBefore).limit(CHUNK))
+      .executeTakeFirst();
+    const n = Number(result.numDeletedRows);
+    events += n;
+    if (n < CHUNK) break;
   }
   const rollups = await db.deleteFrom('usage_rollups').where('period', '=', 'minute').where('bucket_start', '<', minutesBefore).executeTakeFirst();
   return { events, minuteRollups: Number(rollups.numDeletedRows) };

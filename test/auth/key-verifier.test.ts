@@ -116,6 +116,35 @@ describe('KeyVerifier cache', () => {
     expect((await verifier.lookup('d1'))?.active).toBe(false); // but did not cache it
   });
 
+  it('a read that overlapped a change to another key is still cached (churn elsewhere costs no reads)', async () => {
+    const { store, verifier } = setup();
+    store.rows.set('d1', record('key_a'));
+    let open!: () => void;
+    store.gate = new Promise((r) => (open = r));
+    const inFlight = verifier.lookup('d1');
+    verifier.invalidateKey('key_b');
+    verifier.forgetUnknown('d2');
+    open();
+    store.gate = null;
+    await inFlight;
+    const reads = store.reads;
+    expect((await verifier.lookup('d1'))?.active).toBe(true);
+    expect(store.reads).toBe(reads);
+  });
+
+  it('an unknown-digest read that overlapped the creation of that secret is not cached', async () => {
+    const { store, verifier } = setup();
+    let open!: () => void;
+    store.gate = new Promise((r) => (open = r));
+    const inFlight = verifier.lookup('d1');
+    store.rows.set('d1', record('key_new'));
+    verifier.forgetUnknown('d1');
+    open();
+    store.gate = null;
+    expect(await inFlight).toBeNull(); // that read predates the new secret
+    expect((await verifier.lookup('d1'))?.keyId).toBe('key_new');
+  });
+
   it('evicts the least recently used entry when full (bounded)', async () => {
     const { store, verifier } = setup({ maxKnown: 2, maxUnknown: 2 });
     for (const d of ['a', 'b', 'c']) store.rows.set(d, record(`key_${d}`));

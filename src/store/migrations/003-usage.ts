@@ -1,8 +1,7 @@
 /**
  * Key lifecycle and usage monitoring: per-minute and per-day usage rollups, the
  * once-only "expired" audit marker, and an audit log that refuses to be changed.
- * (Raw usage is pruned key by key through the existing (key_id, ts) index: one
- * more index on the busiest table would cost every request's write.)
+ * (Raw usage is pruned by time: see 007-usage-by-time.)
  */
 import { type Migration, sql } from 'kysely';
 import { type DialectName, EPOCH_MS, appendOnlyTriggers } from '../dialect.js';

@@ -11,6 +11,7 @@ import { usageMigration } from './003-usage.js';
 import { sessionsMigration } from './004-sessions.js';
 import { webhooksMigration } from './005-webhooks.js';
 import { scaleOutMigration } from './006-scale-out.js';
+import { usageByTimeMigration } from './007-usage-by-time.js';
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '004-sessions': sessionsMigration(dialect),
         '005-webhooks': webhooksMigration(),
         '006-scale-out': scaleOutMigration(dialect),
+        '007-usage-by-time': usageByTimeMigration,
       };
     },
   };
