@@ -18,6 +18,8 @@ export interface FeedHealth {
 interface Entry {
   record: KeyRecord | null;
   confirmedAt: number;
+  /** The cache's insertion count when this entry last moved to the young end. */
+  movedAt: number;
 }
 
 export interface VerifierOptions {
@@ -36,8 +38,8 @@ export interface VerifierStats {
 }
 
 export class KeyVerifier {
-  private readonly known = new Map<string, Entry>();
-  private readonly unknown = new Map<string, Entry>();
+  private readonly known: Lru;
+  private readonly unknown: Lru;
   /** Key id → its cached digests: one string for the usual single secret, a Set during a rotation (memory per cached key matters at 100k+). */
   private readonly digestsByKey = new Map<string, string | Set<string>>();
   private readonly inFlight = new Map<string, Promise<KeyRecord | null>>();
@@ -65,22 +67,30 @@ export class KeyVerifier {
   ) {
     this.maxKnown = options.maxKnown ?? 200_000;
     this.maxUnknown = options.maxUnknown ?? 100_000;
+    this.known = new Lru(this.maxKnown, (digest, evicted) => this.unlink(digest, evicted));
+    this.unknown = new Lru(this.maxUnknown);
     this.staleMs = options.staleMs ?? 1_000;
     this.maxAgeMs = options.maxAgeMs ?? 60_000;
   }
 
   async lookup(digest: string): Promise<KeyRecord | null> {
-    const now = this.clock.now();
-    const known = this.known.get(digest);
-    const entry = known ?? this.unknown.get(digest);
-    if (entry && this.trusted(entry, now)) {
-      this.stats.hits++;
-      // Least recently *used* goes first: a hit moves the entry to the young end.
-      remember(known ? this.known : this.unknown, digest, entry, Number.POSITIVE_INFINITY);
-      return entry.record;
-    }
+    const hit = this.cached(digest);
+    if (hit !== undefined) return hit;
     this.stats.misses++;
     return this.fetch(digest);
+  }
+
+  /**
+   * The cached answer for a digest if it can be trusted now, else undefined (and
+   * `lookup` must read). Synchronous, so a request for a cached key needs no promise.
+   */
+  cached(digest: string): KeyRecord | null | undefined {
+    const known = this.known.get(digest);
+    const entry = known ?? this.unknown.get(digest);
+    if (entry === undefined || !this.trusted(entry, this.clock.now())) return undefined;
+    this.stats.hits++;
+    (known ? this.known : this.unknown).used(digest, entry);
+    return entry.record;
   }
 
   /** Drops every cached secret of a key (after any change to it). */
@@ -153,16 +163,16 @@ export class KeyVerifier {
     // A change was announced while this read ran: what it saw may predate the change.
     // Answer this one request with it, but cache nothing; the next request reads again.
     if (generation !== this.generation && this.changedSince(generation, digest, record)) return record;
-    const entry: Entry = { record, confirmedAt: readAt };
+    const entry: Entry = { record, confirmedAt: readAt, movedAt: 0 };
     if (record) {
-      remember(this.known, digest, entry, this.maxKnown, (evicted, old) => this.unlink(evicted, old));
+      this.known.set(digest, entry);
       const digests = this.digestsByKey.get(record.keyId);
       if (digests === undefined || digests === digest) this.digestsByKey.set(record.keyId, digest);
       else if (typeof digests === 'string') this.digestsByKey.set(record.keyId, new Set([digests, digest]));
       else digests.add(digest);
       this.unknown.delete(digest);
     } else {
-      remember(this.unknown, digest, entry, this.maxUnknown);
+      this.unknown.set(digest, entry);
     }
     return record;
   }
@@ -178,13 +188,56 @@ export class KeyVerifier {
 
 const DIGEST_PREFIX = 'digest:';
 
-/** Map insertion order as LRU order: re-inserting moves an entry to the young end. */
-function remember(map: Map<string, Entry>, digest: string, entry: Entry, max: number, onEvict?: (digest: string, entry: Entry) => void): void {
-  map.delete(digest);
-  map.set(digest, entry);
-  if (map.size > max) {
-    const [oldest, old] = map.entries().next().value as [string, Entry];
-    map.delete(oldest);
-    onEvict?.(oldest, old);
+/**
+ * A bounded map that evicts the least recently used entry, approximately: Map
+ * insertion order is the age order, and a hit moves an entry to the young end
+ * only once it has drifted into the older half. A key used at least once per
+ * max/2 insertions is never evicted, and most hits are one Map read (an exact
+ * LRU moved every hit: 175 ns instead of about 30).
+ */
+class Lru {
+  private readonly map = new Map<string, Entry>();
+  private insertions = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly onEvict?: (digest: string, entry: Entry) => void,
+  ) {}
+
+  get(digest: string): Entry | undefined {
+    return this.map.get(digest);
+  }
+
+  used(digest: string, entry: Entry): void {
+    if (this.insertions - entry.movedAt < this.max / 2) return;
+    this.map.delete(digest);
+    this.insert(digest, entry);
+  }
+
+  set(digest: string, entry: Entry): void {
+    this.map.delete(digest);
+    this.insert(digest, entry);
+    if (this.map.size > this.max) {
+      const [oldest, old] = this.map.entries().next().value as [string, Entry];
+      this.map.delete(oldest);
+      this.onEvict?.(oldest, old);
+    }
+  }
+
+  delete(digest: string): boolean {
+    return this.map.delete(digest);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  private insert(digest: string, entry: Entry): void {
+    entry.movedAt = ++this.insertions;
+    this.map.set(digest, entry);
   }
 }

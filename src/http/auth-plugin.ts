@@ -52,17 +52,31 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
   app.decorateRequest('rateLimit', null);
   app.decorateRequest('clientIp', '');
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  // Callback style: for a cached key and an in-process limiter every check is
+  // synchronous, and the request costs no promise; only a cache miss or a
+  // remote limiter goes asynchronous, from the point where it waits.
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    let pending: Promise<void> | undefined;
     try {
-      await checkRequest(request, reply);
-      runtime.metrics.authOutcome('ok');
+      pending = checkRequest(request, reply);
     } catch (error) {
-      runtime.metrics.authOutcome(error instanceof ApiError ? error.code : 'error');
-      throw error;
+      return refuse(error, done);
     }
+    if (pending === undefined) return admit(done);
+    pending.then(() => admit(done), (error: unknown) => refuse(error, done));
   });
 
-  const checkRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+  const admit = (done: () => void) => {
+    runtime.metrics.authOutcome('ok');
+    done();
+  };
+  const refuse = (error: unknown, done: (error: Error) => void) => {
+    runtime.metrics.authOutcome(error instanceof ApiError ? error.code : 'error');
+    done(error instanceof Error ? error : new Error(String(error)));
+  };
+
+  /** Checks 1-7; returns a promise only when one of them has to wait. */
+  const checkRequest = (request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined => {
     // Without trusted proxies the answer is the socket's address: worked out once per connection.
     const ip = config.trustProxy.length === 0 ? socketIp(request.socket) : clientIp(request.socket.remoteAddress, header(request, 'x-forwarded-for'), config.trustProxy);
     request.clientIp = ip;
@@ -76,7 +90,13 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
       throw throttled(failedAuth.fail(ip, now)) ?? new ApiError('malformed_api_key', 'the Authorization header must be `Bearer <key>` with a complete sa_live_/sa_test_ key', {}, { 'www-authenticate': INVALID_TOKEN });
     }
     // 3. known
-    const key = await verifier.lookup(keyDigest(token));
+    const digest = keyDigest(token);
+    const cached = verifier.cached(digest);
+    if (cached === undefined) return verifier.lookup(digest).then((key) => checkKey(request, reply, key, ip, now));
+    return checkKey(request, reply, cached, ip, now);
+  };
+
+  const checkKey = (request: FastifyRequest, reply: FastifyReply, key: KeyRecord | null, ip: string, now: number): Promise<void> | undefined => {
     if (key === null) {
       throw throttled(failedAuth.fail(ip, now)) ?? new ApiError('invalid_api_key', 'no such API key', {}, { 'www-authenticate': INVALID_TOKEN });
     }
@@ -89,7 +109,11 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
     // 5. IP allowlist
     if (!ipAllowed(key, ip)) throw new ApiError('ip_not_allowed', `requests from ${ip} are not allowed for key ${key.keyId}`);
     // 6. budget
-    const decision = await limiter.consume(key.keyId, key.limits, now);
+    if (limiter.consumeNow) return checkBudget(request, reply, key, limiter.consumeNow(key.keyId, key.limits, now));
+    return limiter.consume(key.keyId, key.limits, now).then((decision) => checkBudget(request, reply, key, decision));
+  };
+
+  const checkBudget = (request: FastifyRequest, reply: FastifyReply, key: KeyRecord, decision: Decision): undefined => {
     request.rateLimit = decision;
     reply.headers(rateLimitHeaders(decision));
     if (!decision.allowed) {
@@ -104,6 +128,7 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
         'www-authenticate': `Bearer realm="atender", error="insufficient_scope", scope="${required.join(' ')}"`,
       });
     }
+    return undefined;
   };
 
   // Callback style: nothing here waits, so no promise per request.

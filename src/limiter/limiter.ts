@@ -14,6 +14,11 @@ export interface LimiterStatus {
 export interface RateLimiter {
   readonly kind: string;
   consume(keyId: string, limits: Limits, now: number): Promise<Decision>;
+  /**
+   * The same decision made synchronously, offered only by a limiter whose state
+   * lives in this process: the request pipeline then needs no promise at all.
+   */
+  consumeNow?(keyId: string, limits: Limits, now: number): Decision;
   status(): LimiterStatus;
   close(): Promise<void>;
 }

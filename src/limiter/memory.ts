@@ -55,6 +55,10 @@ export class MemoryLimiter implements RateLimiter {
     return this.budget.take(keyId, limits, now);
   }
 
+  consumeNow(keyId: string, limits: Limits, now: number): Decision {
+    return this.budget.take(keyId, limits, now);
+  }
+
   status(): LimiterStatus {
     return { store: 'memory', degraded: false };
   }

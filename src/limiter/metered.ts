@@ -1,15 +1,30 @@
-/** Times and counts every decision of the limiter it wraps, labelled by where the decision was made. */
+/**
+ * Counts every decision of the limiter it wraps, labelled by where the decision
+ * was made, and times those that wait for another process (Redis).
+ */
 import { performance } from 'node:perf_hooks';
 import type { Decision, Limits } from '../core/limits.js';
 import type { LimiterStatus, RateLimiter } from './limiter.js';
 
-export type DecisionObserver = (store: 'memory' | 'redis' | 'local', decision: Decision, seconds: number) => void;
+export type DecisionObserver = (store: 'memory' | 'redis' | 'local', decision: Decision, seconds?: number) => void;
 
 export class MeteredLimiter implements RateLimiter {
+  readonly consumeNow?: (keyId: string, limits: Limits, now: number) => Decision;
+
   constructor(
     private readonly inner: RateLimiter,
     private readonly observe: DecisionObserver,
-  ) {}
+  ) {
+    if (inner.consumeNow) {
+      const decide = inner.consumeNow.bind(inner);
+      const { store } = inner.status();
+      this.consumeNow = (keyId, limits, now) => {
+        const decision = decide(keyId, limits, now);
+        observe(store, decision);
+        return decision;
+      };
+    }
+  }
 
   get kind(): string {
     return this.inner.kind;

@@ -2,6 +2,11 @@
  * Prometheus instruments for one serving process, in its own registry (tests run
  * several apps in one process). Counters the process keeps anyway (cache hits,
  * usage drops, feed failures) are read at scrape time rather than duplicated.
+ *
+ * Per-request counts cost one Map lookup and an increment: they are kept in
+ * plain maps and handed to prom-client only at scrape time (prom-client hashes
+ * its label object on every `inc`, which the profile showed per request), and
+ * histograms observe through label children resolved once per route.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Decision } from '../core/limits.js';
@@ -17,7 +22,11 @@ export interface MetricSources {
 
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: 'atender_http_requests_total', help: 'HTTP responses by method, route template and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+  private readonly requests = new CountsByLabels<'method' | 'route' | 'status'>();
+  private readonly auth = new CountsByLabels<'outcome'>();
+  private readonly decisions = new CountsByLabels<'result' | 'store'>();
+  private readonly durationByRoute = new Map<string, Histogram.Internal<'route'>>();
+  private readonly limiterLatencyByStore = new Map<string, Histogram.Internal<'store'>>();
   private readonly duration = new Histogram({
     name: 'atender_http_request_duration_seconds',
     help: 'Time to respond, by route template',
@@ -25,11 +34,9 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [this.registry],
   });
-  private readonly auth = new Counter({ name: 'atender_auth_outcomes_total', help: 'Key pipeline outcomes: ok or the problem code that refused the request', labelNames: ['outcome'], registers: [this.registry] });
-  private readonly decisions = new Counter({ name: 'atender_limiter_decisions_total', help: 'Rate-limit decisions by result (allowed, minute, day) and where they were made (memory, redis, local fallback)', labelNames: ['result', 'store'], registers: [this.registry] });
   private readonly limiterLatency = new Histogram({
     name: 'atender_limiter_latency_seconds',
-    help: 'Time to make one rate-limit decision',
+    help: 'Time to make one rate-limit decision in a remote store (an in-process decision takes well under a microsecond and is not timed)',
     labelNames: ['store'],
     buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [this.registry],
@@ -38,6 +45,9 @@ export class Metrics {
   constructor(sources: MetricSources) {
     collectDefaultMetrics({ register: this.registry });
     const r = [this.registry];
+    this.requests.expose(this.registry, 'atender_http_requests_total', 'HTTP responses by method, route template and status', ['method', 'route', 'status']);
+    this.auth.expose(this.registry, 'atender_auth_outcomes_total', 'Key pipeline outcomes: ok or the problem code that refused the request', ['outcome']);
+    this.decisions.expose(this.registry, 'atender_limiter_decisions_total', 'Rate-limit decisions by result (allowed, minute, day) and where they were made (memory, redis, local fallback)', ['result', 'store']);
     // Counters cannot be set: reset + inc at scrape time reports the process's own running total.
     const counter = (name: string, help: string, read: () => number) =>
       new Counter({ name, help, registers: r, collect(this: Counter) { this.reset(); this.inc(read()); } });
@@ -63,16 +73,49 @@ export class Metrics {
   }
 
   request(method: string, route: string, status: number, seconds: number): void {
-    this.requests.inc({ method, route, status });
-    this.duration.observe({ route }, seconds);
+    this.requests.inc(`${method} ${route} ${status}`, () => ({ method, route, status }));
+    let duration = this.durationByRoute.get(route);
+    if (duration === undefined) this.durationByRoute.set(route, (duration = this.duration.labels({ route })));
+    duration.observe(seconds);
   }
 
   authOutcome(outcome: string): void {
-    this.auth.inc({ outcome });
+    this.auth.inc(outcome, () => ({ outcome }));
   }
 
-  limiterDecision(store: string, decision: Decision, seconds: number): void {
-    this.decisions.inc({ result: decision.allowed ? 'allowed' : (decision.violated ?? 'refused'), store });
-    this.limiterLatency.observe({ store }, seconds);
+  /** `seconds` only for a decision made elsewhere (Redis): timing an in-process one would cost more than making it. */
+  limiterDecision(store: string, decision: Decision, seconds?: number): void {
+    const result = decision.allowed ? 'allowed' : (decision.violated ?? 'refused');
+    this.decisions.inc(`${result} ${store}`, () => ({ result, store }));
+    if (seconds === undefined) return;
+    let latency = this.limiterLatencyByStore.get(store);
+    if (latency === undefined) this.limiterLatencyByStore.set(store, (latency = this.limiterLatency.labels({ store })));
+    latency.observe(seconds);
+  }
+}
+
+/** A labelled counter as a plain map, read by prom-client at scrape time. */
+class CountsByLabels<L extends string> {
+  private readonly counts = new Map<string, { labels: Partial<Record<L, string | number>>; n: number }>();
+
+  /** `id` identifies the label values; `labels` is called only the first time it is seen. */
+  inc(id: string, labels: () => Partial<Record<L, string | number>>): void {
+    const entry = this.counts.get(id);
+    if (entry === undefined) this.counts.set(id, { labels: labels(), n: 1 });
+    else entry.n++;
+  }
+
+  expose(registry: Registry, name: string, help: string, labelNames: L[]): void {
+    const counts = this.counts;
+    new Counter<L>({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect(this: Counter<L>) {
+        this.reset();
+        for (const { labels, n } of counts.values()) this.inc(labels, n);
+      },
+    });
   }
 }
