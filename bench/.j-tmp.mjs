@@ -24,3 +24,16 @@ const ins2 = sqlite.prepare(`insert into usage_events (key_id, secret_id, ts, me
 const tx2 = sqlite.transaction((j) => ins2.run(j));
 time('json_each raw arrays', (i) => tx2.immediate(arrs[i]));
 time('stringify arrays', (i) => JSON.stringify(batches[i].map((e) => [e.keyId, e.secretId, e.ts, e.method, e.route, e.status, e.latencyMs, e.ip])));
+{
+  const cols = '(key_id, secret_id, ts, method, route, status, latency_ms, ip)';
+  const one = '(?, ?, ?, ?, ?, ?, ?, ?)';
+  const st = sqlite.prepare(`insert into usage_events ${cols} values ${Array(50).fill(one).join(', ')}`);
+  const tx3 = sqlite.transaction((b) => { for (let i = 0; i < b.length; i += 50) { const p = []; for (let j = i; j < i + 50; j++) { const e = b[j]; p.push(e.keyId, e.secretId, e.ts, e.method, e.route, e.status, e.latencyMs, e.ip); } st.run(p); } });
+  time('direct flat params raw only', (i) => tx3.immediate(batches[i]));
+  const st200 = sqlite.prepare(`insert into usage_events ${cols} values ${Array(200).fill(one).join(', ')}`);
+  const tx4 = sqlite.transaction((b) => { for (let i = 0; i < b.length; i += 200) { const p = []; for (let j = i; j < i + 200; j++) { const e = b[j]; p.push(e.keyId, e.secretId, e.ts, e.method, e.route, e.status, e.latencyMs, e.ip); } st200.run(p); } });
+  time('direct flat params 200/stmt', (i) => tx4.immediate(batches[i]));
+  const single = sqlite.prepare(`insert into usage_events ${cols} values ${one}`);
+  const tx5 = sqlite.transaction((b) => { for (const e of b) single.run(e.keyId, e.secretId, e.ts, e.method, e.route, e.status, e.latencyMs, e.ip); });
+  time('single-row prepared', (i) => tx5.immediate(batches[i]));
+}

@@ -15,6 +15,7 @@ import { decide, rateLimitHeaders } from '#dist/core/limits.js';
 import { MemoryLimiter } from '#dist/limiter/memory.js';
 import { openSqlite, openStore } from '#dist/store/db.js';
 import { UsageRecorder } from '#dist/usage/recorder.js';
+import { packBatch, unpackBatch } from '#dist/usage/packed-batch.js';
 import { preparedUsageWriter } from '#dist/usage/sqlite-batch.js';
 
 const INNER = 1_000;
@@ -71,9 +72,10 @@ const batch = (name, once, options) =>
 
 batch('key parse + checksum (parseKey)', () => parseKey(token));
 batch('SHA-256 digest (keyDigest)', () => keyDigest(token));
-batch('verifier cache hit (lookup)', () => verifier.lookup(digest));
+batch('verifier cache hit (cached, sync)', () => verifier.cached(digest));
+batch('verifier cache hit (lookup, promise)', () => verifier.lookup(digest));
 batch('limiter decide (core decide)', () => decide(undefined, limits, clock.now()));
-batch('limiter consume (in-process)', () => limiter.consume(record.keyId, limits, clock.now()));
+batch('limiter consume (in-process, sync)', () => limiter.consumeNow(record.keyId, limits, clock.now()));
 batch('rate-limit headers (rateLimitHeaders)', () => rateLimitHeaders(decision));
 batch('usage enqueue (record)', () => recorder.record(event()), {
   beforeEach: () => {
@@ -82,6 +84,8 @@ batch('usage enqueue (record)', () => recorder.record(event()), {
 });
 /** @type {ReturnType<typeof event>[]} */
 let pending = [];
+const handedOff = Array.from({ length: FLUSHED }, event);
+bench.add(`usage hand-off to the writer thread, ${FLUSHED} events (pack + unpack)`, () => unpackBatch(packBatch(handedOff)));
 bench.add(`usage write to SQLite, ${FLUSHED} events (writer thread's work)`, () => writeBatch(pending), {
   beforeEach: () => {
     pending = Array.from({ length: FLUSHED }, event);
@@ -91,11 +95,11 @@ bench.add(`usage write to SQLite, ${FLUSHED} events (writer thread's work)`, () 
 await bench.run();
 const rows = bench.tasks.map((task) => {
   const result = /** @type {any} */ (task.result);
-  const perCall = task.name.startsWith('usage write') ? FLUSHED : INNER;
+  const perCall = task.name.startsWith('usage write') || task.name.startsWith('usage hand-off') ? FLUSHED : INNER;
   const ns = (/** @type {number} */ ms) => Math.round((ms * 1e6) / perCall);
   return { piece: task.name, 'ns/op (median)': ns(result.latency.p50), 'ns/op (mean)': ns(result.latency.mean), samples: result.latency.samplesCount ?? result.latency.samples?.length ?? '' };
 });
 console.table(rows);
-process.stdout.write('usage write is per event (one batch of ' + FLUSHED + ': raw rows, rollups, last_used_at), on the writer thread, not the request path.\n');
+process.stdout.write('usage hand-off and write are per event (one batch of ' + FLUSHED + ': raw rows, rollups, last_used_at); the write runs on the writer thread, not the request path.\n');
 await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 /**
  * Hands batches to a worker thread that writes them (usage/write-worker.ts), so
  * a synchronous SQLite write never runs on the thread that serves requests. The
- * request thread's whole cost per event is one JSON encoding.
+ * request thread's whole cost per event is packing it (usage/packed-batch.ts).
  *
  * The worker runs compiled code: from `dist/` when the server runs, and from
  * `dist/` too when tests run the TypeScript sources (`npm test` builds first).
@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 import { sqlitePath, type Store } from '../store/db.js';
 import type { Database } from '../store/schema.js';
+import { packBatch, transferables } from './packed-batch.js';
 import type { WorkerReply, WorkerRequest } from './write-worker.js';
 import { type BatchWriter, type UsageEvent, directWriter } from './writer.js';
 
@@ -55,7 +56,8 @@ export class WorkerBatchWriter implements BatchWriter {
       this.waiting.set(id, { resolve, reject });
       // A write in flight keeps the process alive (a shutdown must not end before it); an idle thread does not.
       worker.ref();
-      worker.postMessage({ type: 'write', id, batch: JSON.stringify(batch) } satisfies WorkerRequest);
+      const packed = packBatch(batch);
+      worker.postMessage({ type: 'write', id, batch: packed } satisfies WorkerRequest, transferables(packed));
     });
   }
 
