@@ -1,6 +1,6 @@
 /**
- * The shared limiter: one Lua script per request runs core `decide()`'s maths
- * atomically inside Redis, so a burst spread over any number of nodes admits
+ * The shared limiter: a Lua script runs core `decide()`'s maths atomically
+ * inside Redis (one call per batch of concurrent requests), so a burst spread over any number of nodes admits
  * exactly the limit. State per key is one hash {t: GCRA tat, d: UTC day, c: day
  * count}; a refusal writes nothing. test/limiter/redis.test.ts holds the script
  * equal to `decide()` on the same request sequence.
@@ -18,53 +18,70 @@ import type { LimiterStatus, RateLimiter } from './limiter.js';
 export const REDIS_COMMAND_TIMEOUT_MS = 50;
 
 // Every line mirrors core/limits.ts `decide`; tat is written with 17 significant
-// digits because Lua's default number-to-string keeps only 14.
+// digits because Lua's default number-to-string keeps only 14. One call decides
+// for a whole batch of requests, in order (KEYS[i] with ARGV now, perMinute,
+// perDay at 3i-2..3i): a key asked for twice in a batch sees its own first write.
 const CONSUME_LUA = `
-local now = tonumber(ARGV[1])
-local perMinute = tonumber(ARGV[2])
-local perDay = tonumber(ARGV[3])
 local MINUTE, DAY, EPS = ${MINUTE_MS}, ${DAY_MS}, 1e-6
-local interval = MINUTE / perMinute
-local today = math.floor(now / DAY)
-local s = redis.call('HMGET', KEYS[1], 't', 'd', 'c')
-local tat, dayCount = now, 0
-if s[1] then
-  tat = math.max(tonumber(s[1]), now)
-  if tonumber(s[2]) == today then dayCount = tonumber(s[3]) end
-end
-local newTat = tat + interval
-local minuteOk = newTat - now <= MINUTE + EPS
-local dayOk = dayCount < perDay
-local allowed = minuteOk and dayOk
-local usedTat, usedCount = tat, dayCount
-if allowed then usedTat, usedCount = newTat, dayCount + 1 end
-local dayReset = math.max(1, math.ceil(((today + 1) * DAY - now) / 1000))
-local violated, retryAfter = 0, 0
-if not allowed then
-  if minuteOk then
-    violated, retryAfter = 2, dayReset
-  else
-    violated, retryAfter = 1, math.max(1, math.ceil((tat + interval - MINUTE - now) / 1000))
+local out = {}
+for i = 1, #KEYS do
+  local now = tonumber(ARGV[3 * i - 2])
+  local perMinute = tonumber(ARGV[3 * i - 1])
+  local perDay = tonumber(ARGV[3 * i])
+  local interval = MINUTE / perMinute
+  local today = math.floor(now / DAY)
+  local s = redis.call('HMGET', KEYS[i], 't', 'd', 'c')
+  local tat, dayCount = now, 0
+  if s[1] then
+    tat = math.max(tonumber(s[1]), now)
+    if tonumber(s[2]) == today then dayCount = tonumber(s[3]) end
   end
+  local newTat = tat + interval
+  local minuteOk = newTat - now <= MINUTE + EPS
+  local dayOk = dayCount < perDay
+  local allowed = minuteOk and dayOk
+  local usedTat, usedCount = tat, dayCount
+  if allowed then usedTat, usedCount = newTat, dayCount + 1 end
+  local dayReset = math.max(1, math.ceil(((today + 1) * DAY - now) / 1000))
+  local violated, retryAfter = 0, 0
+  if not allowed then
+    if minuteOk then
+      violated, retryAfter = 2, dayReset
+    else
+      violated, retryAfter = 1, math.max(1, math.ceil((tat + interval - MINUTE - now) / 1000))
+    end
+  end
+  if allowed then
+    redis.call('HSET', KEYS[i], 't', string.format('%.17g', newTat), 'd', today, 'c', usedCount)
+    -- Kept until the bucket is full again and the day is over, whichever is later.
+    local ttl = math.max(newTat - now, (today + 1) * DAY - now)
+    redis.call('PEXPIRE', KEYS[i], math.ceil(ttl) + 1000)
+  end
+  local n = #out
+  out[n + 1] = allowed and 1 or 0
+  out[n + 2] = violated
+  out[n + 3] = math.max(0, math.floor((MINUTE - (usedTat - now)) / interval + EPS))
+  out[n + 4] = math.max(0, math.ceil((usedTat - now) / 1000 - EPS / 1000))
+  out[n + 5] = math.max(0, perDay - usedCount)
+  out[n + 6] = dayReset
+  out[n + 7] = retryAfter
 end
-if allowed then
-  redis.call('HSET', KEYS[1], 't', string.format('%.17g', newTat), 'd', today, 'c', usedCount)
-  -- Kept until the bucket is full again and the day is over, whichever is later.
-  local ttl = math.max(newTat - now, (today + 1) * DAY - now)
-  redis.call('PEXPIRE', KEYS[1], math.ceil(ttl) + 1000)
-end
-return {
-  allowed and 1 or 0, violated,
-  math.max(0, math.floor((MINUTE - (usedTat - now)) / interval + EPS)),
-  math.max(0, math.ceil((usedTat - now) / 1000 - EPS / 1000)),
-  math.max(0, perDay - usedCount), dayReset, retryAfter,
-}
+return out
 `;
-
-type ConsumeReply = [number, number, number, number, number, number, number];
+const REPLY_FIELDS = 7;
+const MAX_BATCH = 256;
 
 interface ScriptedRedis extends Redis {
-  atenderConsume(key: string, now: number, perMinute: number, perDay: number): Promise<ConsumeReply>;
+  /** `numberOfKeys`, the keys, then (now, perMinute, perDay) per key; 7 numbers back per key. */
+  atenderConsume(...args: (string | number)[]): Promise<number[]>;
+}
+
+interface Waiting {
+  key: string;
+  limits: Limits;
+  now: number;
+  resolve: (decision: Decision) => void;
+  reject: (error: unknown) => void;
 }
 
 const VIOLATED: (Policy | null)[] = [null, 'minute', 'day'];
@@ -79,6 +96,8 @@ export class RedisLimiter implements RateLimiter {
   readonly kind = 'redis';
   private readonly redis: ScriptedRedis;
   private readonly timeoutMs: number;
+  /** Requests that arrived since the last batch went out. */
+  private waiting: Waiting[] = [];
 
   constructor(url: string, options: RedisLimiterOptions = {}) {
     const redis = new Redis(url, {
@@ -91,7 +110,7 @@ export class RedisLimiter implements RateLimiter {
     });
     // Connection errors surface as failed commands; the fallback logs the transition.
     redis.on('error', () => {});
-    redis.defineCommand('atenderConsume', { numberOfKeys: 1, lua: CONSUME_LUA });
+    redis.defineCommand('atenderConsume', { lua: CONSUME_LUA });
     this.redis = redis as ScriptedRedis;
     this.timeoutMs = options.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS;
   }
@@ -117,12 +136,49 @@ export class RedisLimiter implements RateLimiter {
     });
   }
 
-  async consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
-    const [allowed, violated, minuteRemaining, minuteReset, dayRemaining, dayReset, retryAfter] = await withDeadline(
-      this.redis.atenderConsume(`rl:${keyId}`, now, limits.perMinute, limits.perDay),
-      this.timeoutMs,
+  /**
+   * Decisions asked for while the event loop handles one round of I/O go to
+   * Redis as one script call (setImmediate runs after that round): one command,
+   * one round trip and one deadline for the lot, instead of one each. Each
+   * request still gets its own exact decision, in arrival order.
+   */
+  consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
+    return new Promise((resolve, reject) => {
+      if (this.waiting.length === 0) setImmediate(() => this.send());
+      this.waiting.push({ key: `rl:${keyId}`, limits, now, resolve, reject });
+      // Bounded, so one script call never holds Redis (and every other node) for long.
+      if (this.waiting.length >= MAX_BATCH) this.send();
+    });
+  }
+
+  private send(): void {
+    const batch = this.waiting;
+    if (batch.length === 0) return;
+    this.waiting = [];
+    const args: (string | number)[] = [batch.length];
+    for (const w of batch) args.push(w.key);
+    for (const w of batch) args.push(w.now, w.limits.perMinute, w.limits.perDay);
+    withDeadline(this.redis.atenderConsume(...args), this.timeoutMs).then(
+      (reply) => {
+        for (let i = 0; i < batch.length; i++) {
+          const r = i * REPLY_FIELDS;
+          const { limits, resolve } = batch[i]!;
+          resolve({
+            allowed: reply[r] === 1,
+            violated: VIOLATED[reply[r + 1]!] ?? null,
+            limits,
+            minuteRemaining: reply[r + 2]!,
+            minuteReset: reply[r + 3]!,
+            dayRemaining: reply[r + 4]!,
+            dayReset: reply[r + 5]!,
+            retryAfter: reply[r + 6]!,
+          });
+        }
+      },
+      (error: unknown) => {
+        for (const w of batch) w.reject(error);
+      },
     );
-    return { allowed: allowed === 1, violated: VIOLATED[violated] ?? null, limits, minuteRemaining, minuteReset, dayRemaining, dayReset, retryAfter };
   }
 
   /** A write, so it is held by `CLIENT PAUSE ... WRITE` exactly like the limiter script. */

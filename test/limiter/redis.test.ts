@@ -57,6 +57,31 @@ describe.runIf(run)('Redis limiter script (real Redis)', () => {
     );
   });
 
+  it('requests sent together go as one batch and still get decide()\'s decisions, in order, key by key', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ perMinute: fc.integer({ min: 1, max: 50 }), perDay: fc.integer({ min: 1, max: 30 }) }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 3_000 })), { minLength: 1, maxLength: 300 }),
+        async (limits, requests) => {
+          const keyIds = [0, 1, 2].map(() => `key_batch_${keyCounter++}`);
+          const states: (LimiterState | undefined)[] = [undefined, undefined, undefined];
+          let now = T0;
+          const expected = requests.map(([k, gap]) => {
+            now += gap;
+            const { decision, next } = decide(states[k], limits, now);
+            if (decision.allowed) states[k] = next;
+            return decision;
+          });
+          now = T0;
+          // Not awaited one by one: all of them are waiting at once (more than one batch's worth when long).
+          const actual = await Promise.all(requests.map(([k, gap]) => limiter.consume(keyIds[k]!, limits, (now += gap))));
+          expect(actual).toEqual(expected);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it('admits a burst of exactly the per-minute number, with the same headers maths at the end', async () => {
     const limits = { perMinute: 600, perDay: 100_000 };
     const { expected, actual } = await both(limits, Array.from({ length: 601 }, () => T0 + 5));
