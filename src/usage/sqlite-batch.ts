@@ -7,7 +7,7 @@
 import type SQLite from 'better-sqlite3';
 import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { type RawEventRow, type RollupRow, type UsageEvent, lastUseBySecret, rawRow, rollUp, usageStatements } from './writer.js';
+import { type RawEventRow, type RollupRow, type UsageEvent, LastUseThrottle, rawRow, rollUp, usageStatements } from './writer.js';
 
 // Each bound parameter is compiled as a marker naming the row and field it takes its value from.
 const MARK = '\u0001';
@@ -39,14 +39,19 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
   const insertOne = prepare(sqlite, usageStatements.insertEvents(compiler, eventMarkers(1)).compile());
   const upsertRollup = prepare(sqlite, usageStatements.upsertRollups(compiler, [markers<RollupRow>(rollUp([sample])[0]!)]).compile());
   const touchSecret = prepare(sqlite, usageStatements.touchSecret(compiler, `${MARK}0:secret_id`, `${MARK}0:ts` as unknown as number).compile());
-  const write = sqlite.transaction((batch: readonly UsageEvent[]) => {
+  const lastUse = new LastUseThrottle();
+  const write = sqlite.transaction((batch: readonly UsageEvent[], touches: readonly [string, number][]) => {
     const rows = batch.map(rawRow) as Values[];
     let i = 0;
     for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) insertMany(rows.slice(i, i + ROWS_PER_INSERT));
     for (; i < rows.length; i++) insertOne([rows[i]!]);
     for (const row of rollUp(batch)) upsertRollup([row as Values]);
-    for (const [secret_id, ts] of lastUseBySecret(batch)) touchSecret([{ secret_id, ts }]);
+    for (const [secret_id, ts] of touches) touchSecret([{ secret_id, ts }]);
   });
-  // Take the write lock up front, waiting (busy_timeout) while the server's connection holds it.
-  return (batch) => write.immediate(batch);
+  return (batch) => {
+    const touches = lastUse.due(batch);
+    // Take the write lock up front, waiting (busy_timeout) while the server's connection holds it.
+    write.immediate(batch, touches);
+    lastUse.committed(touches);
+  };
 }

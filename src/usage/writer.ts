@@ -37,6 +37,32 @@ export function rawRow(e: UsageEvent): RawEventRow {
   return { key_id: e.keyId, secret_id: e.secretId, ts: e.ts, method: e.method, route: e.route, status: e.status, latency_ms: e.latencyMs, ip: e.ip };
 }
 
+/**
+ * A secret's last-used time is written at most once a minute by each writer:
+ * with many keys the update was one random page write per key per batch, the
+ * largest single cost of recording (bench/run.js keys-1M). What it shows is
+ * therefore exact to the minute. Remembered only after the commit, so a failed
+ * write is not mistaken for a written one.
+ */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+export class LastUseThrottle {
+  private readonly written = new Map<string, number>();
+
+  constructor(private readonly max = 200_000) {}
+
+  /** The secrets of a batch whose last-used time needs writing, with that time. */
+  due(batch: readonly UsageEvent[]): [secretId: string, ts: number][] {
+    return lastUseBySecret(batch).filter(([secretId, ts]) => ts - (this.written.get(secretId) ?? Number.NEGATIVE_INFINITY) >= LAST_USED_RESOLUTION_MS);
+  }
+
+  committed(written: readonly [secretId: string, ts: number][]): void {
+    // Bounded: forgetting only costs a write the next time.
+    if (this.written.size + written.length > this.max) this.written.clear();
+    for (const [secretId, ts] of written) this.written.set(secretId, ts);
+  }
+}
+
 /** The latest use of each secret in a batch, in a fixed order (lock order on PostgreSQL). */
 export function lastUseBySecret(batch: readonly UsageEvent[]): [secretId: string, ts: number][] {
   const lastUsed = new Map<string, number>();
@@ -70,9 +96,10 @@ export const usageStatements = {
       .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', ts)])),
 };
 
-export async function writeUsageBatch(db: Kysely<Database>, batch: readonly UsageEvent[]): Promise<void> {
+export async function writeUsageBatch(db: Kysely<Database>, batch: readonly UsageEvent[], lastUse = new LastUseThrottle()): Promise<void> {
   if (batch.length === 0) return;
   const rollups = rollUp(batch);
+  const touches = lastUse.due(batch);
   await db.transaction().execute(async (tx) => {
     for (let i = 0; i < batch.length; i += RAW_ROWS_PER_INSERT) {
       await usageStatements.insertEvents(tx, batch.slice(i, i + RAW_ROWS_PER_INSERT).map(rawRow)).execute();
@@ -80,8 +107,9 @@ export async function writeUsageBatch(db: Kysely<Database>, batch: readonly Usag
     for (let i = 0; i < rollups.length; i += ROLLUP_ROWS_PER_UPSERT) {
       await usageStatements.upsertRollups(tx, rollups.slice(i, i + ROLLUP_ROWS_PER_UPSERT)).execute();
     }
-    for (const [secretId, ts] of lastUseBySecret(batch)) await usageStatements.touchSecret(tx, secretId, ts).execute();
+    for (const [secretId, ts] of touches) await usageStatements.touchSecret(tx, secretId, ts).execute();
   });
+  lastUse.committed(touches);
 }
 
 /** Where a batch goes: straight into a database, or to a worker thread that writes it. */
@@ -92,7 +120,8 @@ export interface BatchWriter {
 
 /** Writes on the calling thread (PostgreSQL, whose I/O is asynchronous anyway; in-memory SQLite). */
 export function directWriter(db: Kysely<Database>): BatchWriter {
-  return { write: (batch) => writeUsageBatch(db, batch), close: async () => {} };
+  const lastUse = new LastUseThrottle();
+  return { write: (batch) => writeUsageBatch(db, batch, lastUse), close: async () => {} };
 }
 
 /** Folds events into rollup rows (per minute, then those per day), sorted by primary key. */
