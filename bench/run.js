@@ -21,7 +21,7 @@ const RAISED_FAILED_AUTH = '1000000000';
 
 const { values: opts } = parseArgs({
   options: {
-    duration: { type: 'string', short: 'd', default: '8' },
+    duration: { type: 'string', short: 'd', default: '6' },
     warmup: { type: 'string', short: 'w', default: '2' },
     rounds: { type: 'string', short: 'r', default: '3' },
     connections: { type: 'string', short: 'c', default: '50' },

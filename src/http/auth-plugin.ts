@@ -30,7 +30,7 @@ declare module 'fastify' {
 const REALM = 'Bearer realm="atender"';
 const INVALID_TOKEN = 'Bearer realm="atender", error="invalid_token"';
 // Scheme in any case, exactly one space, then the token (which must be the rest).
-const BEARER = /^bearer (.*)$/i;
+export const BEARER = /^bearer (.*)$/i;
 
 /** Route options for a guarded route: the scope check and its OpenAPI security entry in one. */
 export function guarded(scopes: readonly Scope[]) {
@@ -41,8 +41,11 @@ export function guarded(scopes: readonly Scope[]) {
 }
 
 export function bearerToken(header: string): string | null {
-  const match = BEARER.exec(header);
-  return match ? match[1]! : null;
+  // By hand rather than with BEARER (the same rule): the regex and its match array were the pipeline's largest own cost.
+  if (header.length < 7 || header.charCodeAt(6) !== 32 || header.slice(0, 6).toLowerCase() !== 'bearer') return null;
+  const token = header.slice(7);
+  // `.` stops at line terminators; HTTP forbids them in a header, but the rule is the rule.
+  return /[\n\r\u2028\u2029]/.test(token) ? null : token;
 }
 
 export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntime): void {

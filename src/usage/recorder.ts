@@ -57,7 +57,7 @@ export class UsageRecorder implements UsageSink {
   ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 1_000;
     this.capacity = options.capacity ?? 100_000;
-    this.batchSize = options.batchSize ?? 1_000;
+    this.batchSize = options.batchSize ?? writer.batchSize ?? 1_000;
     this.buffer = new RingBuffer(this.capacity);
   }
 

@@ -114,6 +114,8 @@ export async function writeUsageBatch(db: Kysely<Database>, batch: readonly Usag
 
 /** Where a batch goes: straight into a database, or to a worker thread that writes it. */
 export interface BatchWriter {
+  /** The batch size this writer works best with, when it has a preference. */
+  readonly batchSize?: number;
   write(batch: readonly UsageEvent[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Store, openSqlite, openStore, sqlitePath } from '../../src/store/db.js';
 import { preparedUsageWriter } from '../../src/usage/sqlite-batch.js';
 import { UsageRecorder } from '../../src/usage/recorder.js';
-import { WorkerBatchWriter, usageWorkerScript, usageWriterFor } from '../../src/usage/worker-writer.js';
+import { REQUEST_THREAD_BATCH, WorkerBatchWriter, usageWorkerScript, usageWriterFor } from '../../src/usage/worker-writer.js';
 import { type UsageEvent, writeUsageBatch } from '../../src/usage/writer.js';
 
 const event = (i: number): UsageEvent => ({ keyId: 'key_w', secretId: null, ts: Date.UTC(2026, 0, 1) + i * 1000, method: 'GET', route: 'GET /v1/me', requiredScopes: '', status: 200, latencyMs: 1, ip: null });
@@ -33,7 +33,7 @@ describe('usage writer thread', () => {
     Number((await store.db.selectFrom('usage_events').select((eb) => eb.fn.countAll().as('n')).where('route', '=', route).executeTakeFirstOrThrow()).n);
 
   it('serves SQLite files; writes batches with their rollups from another thread', async () => {
-    const writer = usageWriterFor(store, url);
+    const writer = usageWriterFor(store, url, 2);
     expect(writer).toBeInstanceOf(WorkerBatchWriter);
     expect(usageWriterFor(store, ':memory:')).not.toBeInstanceOf(WorkerBatchWriter);
     const recorder = new UsageRecorder(writer, { batchSize: 250 });
@@ -142,6 +142,34 @@ describe('usage writer thread', () => {
     }
     expect(written).toBeGreaterThanOrEqual(2);
     expect(await count('GET /v1/busy')).toBe(written * 200);
+  });
+
+  it('on a single core it writes on the request thread, in small batches, the same rows', async () => {
+    const writer = usageWriterFor(store, url, 1);
+    expect(writer).not.toBeInstanceOf(WorkerBatchWriter);
+    expect(writer.batchSize).toBe(REQUEST_THREAD_BATCH);
+    const recorder = new UsageRecorder(writer);
+    for (let i = 0; i < 1000; i++) recorder.record({ ...event(i), route: 'GET /v1/single-core' });
+    await recorder.stop();
+    expect(recorder.stats).toMatchObject({ written: 1000, batches: 1000 / REQUEST_THREAD_BATCH, dropped: 0 });
+    expect(await count('GET /v1/single-core')).toBe(1000);
+  });
+
+  it('on a single core, a batch that meets the server connection mid-transaction fails at once (no wait on its own thread) and is written after', async () => {
+    const writer = usageWriterFor(store, url, 1);
+    const recorder = new UsageRecorder(writer);
+    for (let i = 0; i < 10; i++) recorder.record({ ...event(i), route: 'GET /v1/held' });
+    await store.db.transaction().execute(async (tx) => {
+      await tx.insertInto('node_heartbeats').values({ node_id: 'node-held', started_at: 0, seen_at: 0 }).execute();
+      const started = Date.now();
+      await recorder.flush(); // the server's connection holds the write lock across this await
+      expect(Date.now() - started).toBeLessThan(1_000);
+    });
+    expect(recorder.stats).toMatchObject({ failedWrites: 1, written: 0 });
+    expect(recorder.pending).toBe(10);
+    await recorder.stop();
+    expect(recorder.stats).toMatchObject({ written: 10, dropped: 0 });
+    expect(await count('GET /v1/held')).toBe(10);
   });
 
   it('finds the compiled worker script', () => {
