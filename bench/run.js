@@ -22,7 +22,7 @@ const RAISED_FAILED_AUTH = '1000000000';
 const { values: opts } = parseArgs({
   options: {
     duration: { type: 'string', short: 'd', default: '6' },
-    warmup: { type: 'string', short: 'w', default: '2' },
+    warmup: { type: 'string', short: 'w', default: '1' },
     rounds: { type: 'string', short: 'r', default: '3' },
     connections: { type: 'string', short: 'c', default: '50' },
     keys: { type: 'string', default: '1000000' },
