@@ -15,6 +15,7 @@
  * the calling thread instead.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -47,15 +48,59 @@ export const REQUEST_THREAD_BATCH = 250;
  * the lock: the server's connection may hold it across an await of this very
  * thread, so waiting would only stall. A busy database fails the write, and the
  * recorder keeps the batch for the next flush.
+ *
+ * Checkpoints (copying the WAL back into the database, with an fsync) are left
+ * to a small thread: run by the committing connection, as SQLite does by
+ * default, they stalled the event loop on the disk for milliseconds, tens of
+ * them with a million keys. The thread costs almost no CPU; it waits on I/O.
  */
 export function requestThreadWriter(file: string): BatchWriter {
   const sqlite = openSqlite(file);
   sqlite.pragma('busy_timeout = 0');
+  sqlite.pragma('wal_autocheckpoint = 0');
   const write = preparedUsageWriter(sqlite);
+  // Should the thread be lost, this connection goes back to checkpointing for itself.
+  const checkpointer = startCheckpointer(file, () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000'));
   return {
     batchSize: REQUEST_THREAD_BATCH,
     write: async (batch) => write(batch),
-    close: async () => void sqlite.close(),
+    close: async () => {
+      sqlite.close();
+      await checkpointer.stop();
+    },
+  };
+}
+
+const CHECKPOINT_EVERY_MS = 250;
+
+// CommonJS, as an eval'd worker is: it needs nothing of ours, only the driver.
+const CHECKPOINTER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 0');
+const checkpoint = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} };
+const timer = setInterval(checkpoint, workerData.everyMs);
+parentPort.once('message', () => { clearInterval(timer); checkpoint(); db.close(); parentPort.close(); });
+`;
+
+function startCheckpointer(file: string, onLost: () => void): { stop(): Promise<void> } {
+  const worker = new Worker(CHECKPOINTER, { eval: true, workerData: { file, everyMs: CHECKPOINT_EVERY_MS, driver: createRequire(import.meta.url).resolve('better-sqlite3') } });
+  worker.unref();
+  let stopping = false;
+  worker.on('error', () => {});
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      if (!stopping) onLost();
+      resolve();
+    }),
+  );
+  return {
+    async stop() {
+      stopping = true;
+      worker.postMessage('stop');
+      await exited;
+    },
   };
 }
 

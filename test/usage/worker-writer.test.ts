@@ -172,6 +172,23 @@ describe('usage writer thread', () => {
     expect(await count('GET /v1/held')).toBe(10);
   });
 
+  it('on a single core, checkpoints are left to a thread: the writes reach the database file without the writer checkpointing', async () => {
+    const file = join(dir, 'checkpointed.db');
+    const own = await openStore(file);
+    try {
+      const { statSync } = await import('node:fs');
+      const before = statSync(file).size;
+      const writer = usageWriterFor(own, file, 1);
+      for (let b = 0; b < 20; b++) await writer.write(Array.from({ length: 250 }, (_, i) => ({ ...event(b * 250 + i), route: 'GET /v1/checkpointed' })));
+      const deadline = Date.now() + 5_000;
+      while (statSync(file).size === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(statSync(file).size).toBeGreaterThan(before);
+      await writer.close();
+    } finally {
+      await own.close();
+    }
+  });
+
   it('finds the compiled worker script', () => {
     expect(usageWorkerScript()?.pathname).toMatch(/dist\/usage\/write-worker\.js$/);
   });
