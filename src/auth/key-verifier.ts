@@ -87,8 +87,11 @@ export class KeyVerifier {
   cached(digest: string): KeyRecord | null | undefined {
     const known = this.known.get(digest);
     const entry = known ?? this.unknown.get(digest);
-    if (entry === undefined || !this.trusted(entry, this.clock.now())) return undefined;
+    if (entry === undefined) return undefined;
+    const trust = this.trust(entry, this.clock.now());
+    if (trust === 'no') return undefined;
     this.stats.hits++;
+    if (trust === 'refresh' && !this.inFlight.has(digest)) this.fetch(digest).catch(() => {});
     (known ? this.known : this.unknown).used(digest, entry);
     return entry.record;
   }
@@ -131,10 +134,20 @@ export class KeyVerifier {
     return (this.changedDuringReads.get(subject) ?? 0) > generation;
   }
 
-  private trusted(entry: Entry, now: number): boolean {
+  /**
+   * Whether a cached answer may be given now. Within `staleMs` of its last
+   * confirmation always; after that only while the change feed is healthy. The
+   * feed is what keeps it right; `maxAgeMs` is a safety net against a missed
+   * change, so past it the answer is still given (the feed vouches for it) while
+   * the record is read again beside the request ("refresh"); an answer that
+   * could not be re-confirmed for twice that long is not given at all.
+   */
+  private trust(entry: Entry, now: number): 'yes' | 'refresh' | 'no' {
     const age = now - entry.confirmedAt;
-    if (age <= this.staleMs) return true;
-    return age <= this.maxAgeMs && this.health.healthy(now);
+    if (age <= this.staleMs) return 'yes';
+    if (!this.health.healthy(now)) return 'no';
+    if (age <= this.maxAgeMs) return 'yes';
+    return age <= 2 * this.maxAgeMs ? 'refresh' : 'no';
   }
 
   /** Concurrent misses for one digest share one read: a flood of one bad key costs one query. */

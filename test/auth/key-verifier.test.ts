@@ -228,13 +228,31 @@ describe('KeyVerifier trust rules: revocation never fails open (SPEC section 4)'
     expect(store.reads).toBe(2);
   });
 
-  it('even with a healthy feed, a record older than maxAgeMs is read again', async () => {
+  it('even with a healthy feed, a record older than maxAgeMs is read again, beside the request that found it old', async () => {
     const { clock, store, verifier } = setup({ maxAgeMs: 60_000 });
     store.rows.set('d1', record('key_a'));
     await verifier.lookup('d1');
+    store.rows.set('d1', record('key_a', false)); // a change the feed missed
     clock.advance(60_001);
-    await verifier.lookup('d1');
+    expect((await verifier.lookup('d1'))?.active).toBe(true); // answered from the cache (the feed vouches for it)...
+    expect(store.reads).toBe(2); // ...while it is read again
+    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await verifier.lookup('d1'))?.active).toBe(false); // the next request sees what the database says
     expect(store.reads).toBe(2);
+    expect(verifier.stats.lookups).toBe(2);
+  });
+
+  it('an answer that could not be re-confirmed for twice maxAgeMs is not given from the cache', async () => {
+    const { clock, store, verifier } = setup({ maxAgeMs: 60_000 });
+    store.rows.set('d1', record('key_a'));
+    await verifier.lookup('d1');
+    store.down = true;
+    clock.advance(60_001);
+    expect((await verifier.lookup('d1'))?.active).toBe(true); // the background read fails...
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.advance(60_000); // ...and 120 s after the last confirmation
+    await expect(verifier.lookup('d1')).rejects.toMatchObject({ code: 'service_unavailable' });
   });
 });
 
