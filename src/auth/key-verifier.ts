@@ -70,7 +70,8 @@ export class KeyVerifier {
     this.known = new Lru(this.maxKnown, (digest, evicted) => this.unlink(digest, evicted));
     this.unknown = new Lru(this.maxUnknown);
     this.staleMs = options.staleMs ?? 1_000;
-    this.maxAgeMs = options.maxAgeMs ?? 60_000;
+    // A safety net behind the feed: re-reading every active key each minute cost a database read for most requests at 100,000 keys.
+    this.maxAgeMs = options.maxAgeMs ?? 300_000;
   }
 
   async lookup(digest: string): Promise<KeyRecord | null> {
