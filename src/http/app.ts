@@ -36,7 +36,8 @@ export async function buildApp(runtime: ServingRuntime, options: AppOptions = {}
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: BODY_LIMIT,
     genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
-    return503OnClosing: true,
+    // Our own 503 while closing (below): problem+json with a request id, like every other refusal.
+    return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
     schemaController: { compilersFactory: { buildValidator: strictBodyValidator() } },
     // Errors raised before any hook (an undecodable URL) still answer problem+json with a request id.
@@ -47,8 +48,15 @@ export async function buildApp(runtime: ServingRuntime, options: AppOptions = {}
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Callback-style hooks: these run on every request and wait for nothing, so no promise each.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('request-id', request.id);
+    // Requests still arriving on open connections while the server drains (Fastify also answers them with Connection: close).
+    if (closing) return done(new ApiError('service_unavailable', 'this node is shutting down; send the request again (another node answers it)', {}, { 'retry-after': '1' }));
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {

@@ -3,6 +3,7 @@
  * error, body-parser error or unexpected exception turns into RFC 9457
  * problem+json with the request id. Unexpected errors never leak their message.
  */
+import { NOT_BLANK } from '../api/schemas/common.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type FieldError, PROBLEMS, type ProblemCode } from '../core/problems.js';
 
@@ -26,6 +27,7 @@ export function toApiError(error: FastifyError | Error): ApiError | null {
       const base = `${fe.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}`;
       if (missing.missingProperty) return { path: `${base}.${missing.missingProperty}`, message: 'is required' };
       if (missing.additionalProperty) return { path: `${base}.${missing.additionalProperty}`, message: 'is not a known field' };
+      if (v.keyword === 'pattern' && (v.params as { pattern?: string }).pattern === NOT_BLANK) return { path: base, message: 'must contain more than spaces' };
       return { path: base, message: v.message ?? 'is invalid' };
     });
     return new ApiError('invalid_request', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });

@@ -50,6 +50,11 @@ describe.runIf(run)('graceful shutdown', () => {
     expect(await exited).toBe(0);
     // Arriving after shutdown began: refused (503 on an open connection, or no connection at all).
     expect([0, 503]).toContain(late!.status);
+    if (late!.status === 503) {
+      expect(late!.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(late!.code).toBe('service_unavailable');
+      expect(late!.body?.request_id).toBe(late!.headers.get('request-id'));
+    }
 
     expect(await db.selectFrom('articles').select('title').where('id', '=', written.id).executeTakeFirst()).toEqual({ title: 'Written during shutdown' });
     const usage = await db.selectFrom('usage_events').select('route').where('key_id', '=', key.id).execute();

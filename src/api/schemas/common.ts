@@ -1,5 +1,8 @@
 import { Type } from '@sinclair/typebox';
 
+/** A pattern for text that must hold more than spaces (errors.ts gives it a readable message). */
+export const NOT_BLANK = '\\S';
+
 /** The problem+json body of every error (RFC 9457). */
 export const Problem = Type.Object(
   {

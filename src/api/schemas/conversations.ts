@@ -1,13 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { IdParam, Timestamp } from './common.js';
+import { IdParam, NOT_BLANK, Timestamp } from './common.js';
 import { ExternalId } from './contacts.js';
 
 export const Channel = Type.Union([Type.Literal('api'), Type.Literal('email'), Type.Literal('chat'), Type.Literal('phone')]);
 export const ConversationStatus = Type.Union([Type.Literal('open'), Type.Literal('snoozed'), Type.Literal('closed')]);
 export const AuthorType = Type.Union([Type.Literal('contact'), Type.Literal('agent'), Type.Literal('bot')]);
 
-const Subject = Type.String({ minLength: 1, maxLength: 500 });
-const MessageBody = Type.String({ minLength: 1, maxLength: 100_000 });
+const Subject = Type.String({ minLength: 1, maxLength: 500, pattern: NOT_BLANK });
+const MessageBody = Type.String({ minLength: 1, maxLength: 100_000, pattern: NOT_BLANK });
 const ContactIdString = IdParam('ct').properties.id;
 
 export const Conversation = Type.Object(

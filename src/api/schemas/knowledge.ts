@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Timestamp } from './common.js';
+import { NOT_BLANK, Timestamp } from './common.js';
 
 export const Slug = Type.String({ minLength: 1, maxLength: 200, pattern: '^[a-z0-9]+(?:[-_.][a-z0-9]+)*$', description: 'Lowercase letters and digits, joined by - _ or .' });
 const Status = Type.Union([Type.Literal('draft'), Type.Literal('published')]);
@@ -20,7 +20,7 @@ export const Article = Type.Object(
 
 export const ArticleInput = Type.Object(
   {
-    title: Type.String({ minLength: 1, maxLength: 300 }),
+    title: Type.String({ minLength: 1, maxLength: 300, pattern: NOT_BLANK }),
     body: Type.String({ maxLength: 900_000 }),
     slug: Type.Optional(Slug),
     collection: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()])),

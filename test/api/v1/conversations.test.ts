@@ -47,6 +47,16 @@ describe.each(await testDatabases())('conversations, messages and the API channe
     expect(wrongAuthor.json().errors[0].path).toBe('body.message.author.id');
   });
 
+  it('a subject or message of nothing but spaces is 400 naming the field, and nothing is created', async () => {
+    const before = (await c.get('/v1/conversations')).json().data.length;
+    const blankSubject = await c.post('/v1/conversations', { contact_id: contactId, subject: '  \t ' });
+    expect(blankSubject.statusCode).toBe(400);
+    expect(blankSubject.json().errors).toEqual([{ path: 'body.subject', message: 'must contain more than spaces' }]);
+    const blankBody = await c.post('/v1/conversations', { contact_id: contactId, message: { body: ' \n ' } });
+    expect(blankBody.json().errors).toEqual([{ path: 'body.message.body', message: 'must contain more than spaces' }]);
+    expect((await c.get('/v1/conversations')).json().data.length).toBe(before);
+  });
+
   it('messages: posting (contact, agent, bot), listing oldest first across pages, 404 on an unknown conversation', async () => {
     const conversation = (await c.post('/v1/conversations', { contact_id: contactId })).json();
     const posted: string[] = [];

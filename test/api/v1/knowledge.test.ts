@@ -80,6 +80,13 @@ describe('knowledge base', () => {
     expect(patch.json().code).toBe('conflict');
   });
 
+  it('400 for a title of nothing but spaces, naming the field; nothing is created', async () => {
+    const res = await call('POST', articles, { title: '   ', body: 'b', slug: 'blank-title' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'invalid_request', errors: [{ path: 'body.title', message: 'must contain more than spaces' }] });
+    expect((await call('GET', `${articles}/by-slug/blank-title`)).statusCode).toBe(404);
+  });
+
   it('400 for a slug outside the slug alphabet', async () => {
     expect((await call('POST', articles, { title: 't', body: 'b', slug: 'Not A Slug' })).json().errors[0].path).toBe('body.slug');
     expect((await call('GET', `${articles}/by-slug/UPPER`)).statusCode).toBe(400);
