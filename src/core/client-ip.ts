@@ -51,13 +51,28 @@ export function ipInRanges(address: string | undefined, ranges: readonly Cidr[])
 export function clientIp(socketAddress: string | undefined, forwardedFor: string | undefined, trustedProxies: readonly Cidr[]): string {
   const socket = canonical(socketAddress);
   if (trustedProxies.length === 0 || !forwardedFor || !ipInRanges(socketAddress, trustedProxies)) return socket;
-  const hops = forwardedFor.split(',').map((h) => h.trim()).filter(Boolean);
+  const hops = forwardedFor.split(',').map((h) => withoutPort(h.trim())).filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i]!;
     if (!parseAddress(hop)) return socket; // garbage in the chain: do not guess
     if (!ipInRanges(hop, trustedProxies)) return canonical(hop);
   }
   return socket;
+}
+
+/**
+ * Some proxies write the client's port too: `203.0.113.9:51234`, or
+ * `[2001:db8::1]:443` (and `[2001:db8::1]` without one). A bare IPv6 address
+ * has colons of its own and is left as it is.
+ */
+function withoutPort(hop: string): string {
+  if (hop.startsWith('[')) {
+    const end = hop.indexOf(']');
+    const rest = hop.slice(end + 1);
+    return end > 0 && (rest === '' || /^:\d{1,5}$/.test(rest)) ? hop.slice(1, end) : hop;
+  }
+  const match = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(hop);
+  return match ? match[1]! : hop;
 }
 
 function canonical(address: string | undefined): string {

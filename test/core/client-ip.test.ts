@@ -61,6 +61,17 @@ describe('clientIp (SPEC section 5, ATENDER_TRUST_PROXY)', () => {
     expect(clientIp('10.0.0.5', '10.9.9.9, 192.0.2.1', proxies)).toBe('10.0.0.5');
   });
 
+  it('reads hops written with a port (IPv4 and bracketed IPv6) as their address', () => {
+    expect(clientIp('10.0.0.5', '203.0.113.9:51234', proxies)).toBe('203.0.113.9');
+    expect(clientIp('10.0.0.5', '[2001:db8::1]:443', proxies)).toBe('2001:db8::1');
+    expect(clientIp('10.0.0.5', '[2001:db8::1]', proxies)).toBe('2001:db8::1');
+    expect(clientIp('10.0.0.5', '2001:db8::1', proxies)).toBe('2001:db8::1');
+    expect(clientIp('10.0.0.5', '203.0.113.9:51234, 10.1.1.1:80', proxies)).toBe('203.0.113.9');
+    // Still not guessing: a malformed port or bracket is garbage.
+    expect(clientIp('10.0.0.5', '203.0.113.9:port', proxies)).toBe('10.0.0.5');
+    expect(clientIp('10.0.0.5', '[2001:db8::1]x', proxies)).toBe('10.0.0.5');
+  });
+
   it('does not guess past garbage: an unparsable hop yields the socket address', () => {
     expect(clientIp('10.0.0.5', '1.2.3.4, garbage', proxies)).toBe('10.0.0.5');
     expect(clientIp('10.0.0.5', 'garbage', proxies)).toBe('10.0.0.5');
