@@ -43,8 +43,6 @@ export class KeyVerifier {
   /** Key id → its cached digests: one string for the usual single secret, a Set during a rotation (memory per cached key matters at 100k+). */
   private readonly digestsByKey = new Map<string, string | Set<string>>();
   private readonly inFlight = new Map<string, Promise<KeyRecord | null>>();
-  private readonly maxKnown: number;
-  private readonly maxUnknown: number;
   private readonly staleMs: number;
   private readonly maxAgeMs: number;
   /** Bumped by every invalidation, so a read that overlapped one does not cache what it saw. */
@@ -65,10 +63,8 @@ export class KeyVerifier {
     private readonly clock: Clock,
     options: VerifierOptions = {},
   ) {
-    this.maxKnown = options.maxKnown ?? 200_000;
-    this.maxUnknown = options.maxUnknown ?? 100_000;
-    this.known = new Lru(this.maxKnown, (digest, evicted) => this.unlink(digest, evicted));
-    this.unknown = new Lru(this.maxUnknown);
+    this.known = new Lru(options.maxKnown ?? 200_000, (digest, evicted) => this.unlink(digest, evicted));
+    this.unknown = new Lru(options.maxUnknown ?? 100_000);
     this.staleMs = options.staleMs ?? 1_000;
     // A safety net behind the feed: re-reading every active key each minute cost a database read for most requests at 100,000 keys.
     this.maxAgeMs = options.maxAgeMs ?? 300_000;
@@ -85,11 +81,11 @@ export class KeyVerifier {
    * The cached answer for a digest if it can be trusted now, else undefined (and
    * `lookup` must read). Synchronous, so a request for a cached key needs no promise.
    */
-  cached(digest: string): KeyRecord | null | undefined {
+  cached(digest: string, now = this.clock.now()): KeyRecord | null | undefined {
     const known = this.known.get(digest);
     const entry = known ?? this.unknown.get(digest);
     if (entry === undefined) return undefined;
-    const trust = this.trust(entry, this.clock.now());
+    const trust = this.trust(entry, now);
     if (trust === 'no') return undefined;
     this.stats.hits++;
     if (trust === 'refresh' && !this.inFlight.has(digest)) this.fetch(digest).catch(() => {});

@@ -52,7 +52,7 @@ export class MemoryLimiter implements RateLimiter {
   private readonly budget = new MemoryBudget();
 
   async consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
-    return this.budget.take(keyId, limits, now);
+    return this.consumeNow(keyId, limits, now);
   }
 
   consumeNow(keyId: string, limits: Limits, now: number): Decision {

@@ -25,8 +25,6 @@ export class Metrics {
   private readonly requests = new CountsByLabels<'method' | 'route' | 'status'>();
   private readonly auth = new CountsByLabels<'outcome'>();
   private readonly decisions = new CountsByLabels<'result' | 'store'>();
-  private readonly durationByRoute = new Map<string, Histogram.Internal<'route'>>();
-  private readonly limiterLatencyByStore = new Map<string, Histogram.Internal<'store'>>();
   private readonly duration = new Histogram({
     name: 'atender_http_request_duration_seconds',
     help: 'Time to respond, by route template',
@@ -41,6 +39,8 @@ export class Metrics {
     buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [this.registry],
   });
+  private readonly durationByRoute = childrenByLabel(this.duration, 'route');
+  private readonly limiterLatencyByStore = childrenByLabel(this.limiterLatency, 'store');
 
   constructor(sources: MetricSources) {
     collectDefaultMetrics({ register: this.registry });
@@ -74,9 +74,7 @@ export class Metrics {
 
   request(method: string, route: string, status: number, seconds: number): void {
     this.requests.inc(`${method} ${route} ${status}`, () => ({ method, route, status }));
-    let duration = this.durationByRoute.get(route);
-    if (duration === undefined) this.durationByRoute.set(route, (duration = this.duration.labels({ route })));
-    duration.observe(seconds);
+    this.durationByRoute(route).observe(seconds);
   }
 
   authOutcome(outcome: string): void {
@@ -87,11 +85,18 @@ export class Metrics {
   limiterDecision(store: string, decision: Decision, seconds?: number): void {
     const result = decision.allowed ? 'allowed' : (decision.violated ?? 'refused');
     this.decisions.inc(`${result} ${store}`, () => ({ result, store }));
-    if (seconds === undefined) return;
-    let latency = this.limiterLatencyByStore.get(store);
-    if (latency === undefined) this.limiterLatencyByStore.set(store, (latency = this.limiterLatency.labels({ store })));
-    latency.observe(seconds);
+    if (seconds !== undefined) this.limiterLatencyByStore(store).observe(seconds);
   }
+}
+
+/** A histogram's child for one label value, resolved once (prom-client hashes the label object on every call otherwise). */
+function childrenByLabel<L extends string>(histogram: Histogram<L>, label: L): (value: string) => Histogram.Internal<L> {
+  const children = new Map<string, Histogram.Internal<L>>();
+  return (value) => {
+    let child = children.get(value);
+    if (child === undefined) children.set(value, (child = histogram.labels({ [label]: value } as Partial<Record<L, string>>)));
+    return child;
+  };
 }
 
 /** A labelled counter as a plain map, read by prom-client at scrape time. */

@@ -50,7 +50,7 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
   });
   return (batch) => {
     const touches = lastUse.due(batch);
-    // Take the write lock up front, waiting (busy_timeout) while the server's connection holds it.
+    // Take the write lock up front; the connection's busy_timeout says whether to wait for it.
     write.immediate(batch, touches);
     lastUse.committed(touches);
   };

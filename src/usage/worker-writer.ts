@@ -34,7 +34,8 @@ export function usageWorkerScript(): URL | null {
 
 /** The writer a serving node uses for its database. */
 export function usageWriterFor(store: Store, databaseUrl: string, cores = availableParallelism()): BatchWriter {
-  const file = store.dialect === 'sqlite' ? sqlitePath(databaseUrl) : ':memory:';
+  if (store.dialect !== 'sqlite') return directWriter(store.db);
+  const file = sqlitePath(databaseUrl);
   if (file === ':memory:') return directWriter(store.db);
   const script = cores > 1 ? usageWorkerScript() : null;
   return script ? new WorkerBatchWriter(script, databaseUrl, store.db) : requestThreadWriter(file);
