@@ -6,7 +6,7 @@
  */
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { LATENCY_BUCKETS, latencyBucket } from '../core/latency.js';
-import { LATENCY_COLUMNS, type Database, type UsageEventsTable, type UsageRollupsTable } from '../store/schema.js';
+import { LATENCY_COLUMNS, type Database, type LatencyColumn, type UsageEventsTable, type UsageRollupsTable } from '../store/schema.js';
 
 export interface UsageEvent {
   keyId: string;
@@ -29,6 +29,8 @@ const RAW_ROWS_PER_INSERT = 1_000;
 const ROLLUP_ROWS_PER_UPSERT = 500;
 
 export type RollupRow = UsageRollupsTable;
+/** A rollup row that may leave out histogram columns (they default to 0). */
+export type RollupInsert = Omit<RollupRow, LatencyColumn> & Partial<Pick<RollupRow, LatencyColumn>>;
 
 type Db = Kysely<Database> | Transaction<Database>;
 export type RawEventRow = Insertable<UsageEventsTable>;
@@ -74,17 +76,19 @@ export function lastUseBySecret(batch: readonly UsageEvent[]): [secretId: string
 // prepared-statement path of the SQLite writer thread (sqlite-batch.ts).
 export const usageStatements = {
   insertEvents: (db: Db, rows: RawEventRow[]) => db.insertInto('usage_events').values(rows),
-  upsertRollups: (db: Db, rows: RollupRow[]) =>
+  upsertRollups: (db: Db, rows: RollupInsert[]) =>
     db
       .insertInto('usage_rollups')
-      .values(rows)
+      // The histogram columns left out default to 0.
+      .values(rows as RollupRow[])
       .onConflict((oc) =>
         oc.columns(['key_id', 'period', 'bucket_start', 'route', 'status']).doUpdateSet((eb) => {
           const set: Record<string, unknown> = {
             count: eb('usage_rollups.count', '+', eb.ref('excluded.count')),
             latency_ms_sum: eb('usage_rollups.latency_ms_sum', '+', eb.ref('excluded.latency_ms_sum')),
           };
-          for (const c of LATENCY_COLUMNS) set[c] = eb(`usage_rollups.${c}`, '+', eb.ref(`excluded.${c}`));
+          // Only the histogram columns the rows carry: a statement for one bucket adds to that bucket alone.
+          for (const c of LATENCY_COLUMNS) if (c in rows[0]!) set[c] = eb(`usage_rollups.${c}`, '+', eb.ref(`excluded.${c}`));
           return set as never;
         }),
       ),
@@ -98,7 +102,7 @@ export const usageStatements = {
 
 export async function writeUsageBatch(db: Kysely<Database>, batch: readonly UsageEvent[], lastUse = new LastUseThrottle()): Promise<void> {
   if (batch.length === 0) return;
-  const rollups = rollUp(batch);
+  const rollups = rollUp(batch).map(rollupRow);
   const touches = lastUse.due(batch);
   await db.transaction().execute(async (tx) => {
     for (let i = 0; i < batch.length; i += RAW_ROWS_PER_INSERT) {
@@ -126,38 +130,50 @@ export function directWriter(db: Kysely<Database>): BatchWriter {
   return { write: (batch) => writeUsageBatch(db, batch, lastUse), close: async () => {} };
 }
 
-/** Folds events into rollup rows (per minute, then those per day), sorted by primary key. */
-export function rollUp(batch: readonly UsageEvent[]): RollupRow[] {
-  const minutes = new Map<string, RollupRow>();
+/**
+ * A rollup being built: its key columns, and what merges into the row (the
+ * latency histogram as an array, so building one is not a store to each of 15
+ * named columns; `rollupRow` spells them out for Kysely).
+ */
+export type Rollup = Omit<RollupRow, LatencyColumn> & { histogram: number[] };
+
+/** Folds events into rollups (per minute, then those per day), sorted by primary key. */
+export function rollUp(batch: readonly UsageEvent[]): Rollup[] {
+  const minutes = new Map<string, Rollup>();
   for (const e of batch) {
     const start = e.ts - (e.ts % MINUTE_MS);
     const id = `${e.keyId}\u0000${start}\u0000${e.route}\u0000${e.status}`;
-    let row = minutes.get(id);
-    if (!row) minutes.set(id, (row = emptyRow(e.keyId, 'minute', start, e.route, e.status, e.requiredScopes)));
-    row.count++;
-    row.latency_ms_sum += e.latencyMs;
-    row[LATENCY_COLUMNS[latencyBucket(e.latencyMs)]!]++;
+    let rollup = minutes.get(id);
+    if (!rollup) minutes.set(id, (rollup = emptyRollup(e.keyId, 'minute', start, e.route, e.status, e.requiredScopes)));
+    rollup.count++;
+    rollup.latency_ms_sum += e.latencyMs;
+    rollup.histogram[latencyBucket(e.latencyMs)]!++;
   }
-  const days = new Map<string, RollupRow>();
+  const days = new Map<string, Rollup>();
   for (const m of minutes.values()) {
     const start = m.bucket_start - (m.bucket_start % DAY_MS);
     const id = `${m.key_id}\u0000${start}\u0000${m.route}\u0000${m.status}`;
-    let row = days.get(id);
-    if (!row) days.set(id, (row = emptyRow(m.key_id, 'day', start, m.route, m.status, m.required_scopes)));
-    row.count += m.count;
-    row.latency_ms_sum += m.latency_ms_sum;
-    for (const c of LATENCY_COLUMNS) row[c] += m[c];
+    let rollup = days.get(id);
+    if (!rollup) days.set(id, (rollup = emptyRollup(m.key_id, 'day', start, m.route, m.status, m.required_scopes)));
+    rollup.count += m.count;
+    rollup.latency_ms_sum += m.latency_ms_sum;
+    for (let i = 0; i < LATENCY_BUCKETS; i++) rollup.histogram[i]! += m.histogram[i]!;
   }
   return [...minutes.values(), ...days.values()].sort(byPrimaryKey);
 }
 
-function emptyRow(keyId: string, period: 'minute' | 'day', start: number, route: string, status: number, requiredScopes: string): RollupRow {
-  const row = { key_id: keyId, period, bucket_start: start, route, status, required_scopes: requiredScopes, count: 0, latency_ms_sum: 0 } as RollupRow;
-  for (let i = 0; i < LATENCY_BUCKETS; i++) row[LATENCY_COLUMNS[i]!] = 0;
+/** The table row of a rollup. */
+export function rollupRow(r: Rollup): RollupRow {
+  const row = { key_id: r.key_id, period: r.period, bucket_start: r.bucket_start, route: r.route, status: r.status, required_scopes: r.required_scopes, count: r.count, latency_ms_sum: r.latency_ms_sum } as RollupRow;
+  for (let i = 0; i < LATENCY_BUCKETS; i++) row[LATENCY_COLUMNS[i]!] = r.histogram[i]!;
   return row;
 }
 
-function byPrimaryKey(a: RollupRow, b: RollupRow): number {
+function emptyRollup(keyId: string, period: 'minute' | 'day', start: number, route: string, status: number, requiredScopes: string): Rollup {
+  return { key_id: keyId, period, bucket_start: start, route, status, required_scopes: requiredScopes, count: 0, latency_ms_sum: 0, histogram: new Array<number>(LATENCY_BUCKETS).fill(0) };
+}
+
+function byPrimaryKey(a: Rollup, b: Rollup): number {
   return cmp(a.key_id, b.key_id) || cmp(a.period, b.period) || a.bucket_start - b.bucket_start || cmp(a.route, b.route) || a.status - b.status;
 }
 

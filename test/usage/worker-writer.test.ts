@@ -71,6 +71,9 @@ describe('usage writer thread', () => {
         latencyMs: (i % 50) * 0.37,
         ip: i % 7 ? '2001:db8::1' : null,
       }));
+      // Keys seen once (their day and minute rollups share one statement), and one seen twice in a minute in two latency buckets.
+      const once = (i: number, latencyMs: number): UsageEvent => ({ ...batch[i]!, keyId: `key_p_once${i}`, latencyMs });
+      batch.push(...Array.from({ length: 40 }, (_, i) => once(i, i * 13.7)), once(41, 0.1), once(41, 900));
       for (const s of [store, other]) {
         await s.db.insertInto('usage_rollups').values({ ...rollupSeed }).execute(); // an existing row that the batch adds to
       }
@@ -83,7 +86,7 @@ describe('usage writer thread', () => {
         rollups: await s.db.selectFrom('usage_rollups').selectAll().where('key_id', 'like', 'key_p%').orderBy(['key_id', 'period', 'bucket_start', 'route', 'status']).execute(),
       });
       const [prepared, kysely] = [await dump(store), await dump(other)];
-      expect(prepared.events).toHaveLength(700);
+      expect(prepared.events).toHaveLength(742);
       expect(prepared.rollups.length).toBeGreaterThan(10);
       expect(prepared).toEqual(kysely);
       const merged = prepared.rollups.find((r) => r.period === 'day' && r.route === rollupSeed.route && r.status === 201 && r.key_id === 'key_p0')!;
