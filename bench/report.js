@@ -1,5 +1,5 @@
 // @ts-check
-/** Medians, ratios against the baseline of the same run, the issue's targets, and the printed table. */
+/** Medians, ratios against the baseline of the same rounds, the issue's targets, and the printed table. */
 
 /**
  * @typedef {import('./load.js').LoadResult & { variant: string, round: number, serverCpu: number, expectedShare: number, rss: number, peakRss: number }} Run
@@ -14,6 +14,29 @@ export function median(values) {
   const mid = Math.floor(sorted.length / 2);
   if (sorted.length === 0) return NaN;
   return sorted.length % 2 ? /** @type {number} */ (sorted[mid]) : (/** @type {number} */ (sorted[mid - 1]) + /** @type {number} */ (sorted[mid])) / 2;
+}
+
+/** @param {Run} r */
+function perCpuSecond(r) {
+  return r.rps / Math.max(r.serverCpu, 0.01);
+}
+
+/**
+ * The median over rounds of `variant` / `reference` measured in the same round.
+ * The machine's speed drifts (the same variant moves 15-50 % between rounds on
+ * a shared VM), and a round's variants run back to back, so a ratio taken
+ * within each round cancels most of the drift that a ratio of medians keeps.
+ * @param {Run[]} runs @param {string} variant @param {string} reference @param {(r: Run) => number} value
+ */
+export function pairedRatio(runs, variant, reference, value) {
+  /** @type {number[]} */
+  const ratios = [];
+  for (const r of runs) {
+    if (r.variant !== variant) continue;
+    const ref = runs.find((x) => x.variant === reference && x.round === r.round);
+    if (ref) ratios.push(value(r) / value(ref));
+  }
+  return median(ratios);
 }
 
 /**
@@ -37,7 +60,7 @@ export function evaluate(input) {
       serverCpu: m((r) => r.serverCpu),
       clientCpu: m((r) => r.clientCpu),
       expectedShare: Math.min(...runs.map((r) => r.expectedShare)),
-      rpsPerCpu: m((r) => r.rps / Math.max(r.serverCpu, 0.01)),
+      rpsPerCpu: m(perCpuSecond),
       vsBaseline: null,
       cpuVsBaseline: null,
       p99Added: null,
@@ -47,8 +70,8 @@ export function evaluate(input) {
   const base = summaries.find((s) => s.variant === 'baseline');
   for (const s of summaries) {
     if (!base) break;
-    s.vsBaseline = s.rps / base.rps;
-    s.cpuVsBaseline = s.rpsPerCpu / base.rpsPerCpu;
+    s.vsBaseline = pairedRatio(input.runs, s.variant, 'baseline', (r) => r.rps);
+    s.cpuVsBaseline = pairedRatio(input.runs, s.variant, 'baseline', perCpuSecond);
     s.p99Added = s.p99 - base.p99;
   }
   const get = (/** @type {string} */ name) => summaries.find((s) => s.variant === name);
@@ -59,11 +82,12 @@ export function evaluate(input) {
   /** @param {string} target @param {number | null | undefined} value @param {(v: number) => boolean} ok @param {string} note */
   const add = (target, value, ok, note) => targets.push({ target, value: value ?? null, met: value == null || Number.isNaN(value) ? null : ok(value), note });
   // The same ratio per server CPU-second: steadier than req/s when other work shares the core.
-  const perCpu = (/** @type {Summary | undefined} */ s, /** @type {Summary | undefined} */ of = base) => (s && of ? `(per CPU-second: ${(s.rpsPerCpu / of.rpsPerCpu).toFixed(2)})` : '');
+  const perCpu = (/** @type {Summary | undefined} */ s, /** @type {Summary | undefined} */ of = base) =>
+    s && of ? `(per CPU-second: ${pairedRatio(input.runs, s.variant, of.variant, perCpuSecond).toFixed(2)})` : '';
   add('embedded >= 0.90 x baseline req/s', embedded?.vsBaseline, (v) => v >= 0.9, perCpu(embedded));
   add('embedded p99 added <= 1 ms', embedded?.p99Added, (v) => v <= 1, 'ms');
   add('redis >= 0.75 x baseline req/s', get('redis')?.vsBaseline, (v) => v >= 0.75, input.skipped.redis ?? perCpu(get('redis')));
-  add('keys-1M >= 0.85 x embedded req/s', many && embedded ? many.rps / embedded.rps : null, (v) => v >= 0.85, perCpu(many, embedded));
+  add('keys-1M >= 0.85 x embedded req/s', many && embedded ? pairedRatio(input.runs, 'keys-1M', 'embedded', (r) => r.rps) : null, (v) => v >= 0.85, perCpu(many, embedded));
   add('keys-1M RSS < 300 MB', many ? many.peakRss / 2 ** 20 : null, (v) => v < 300, 'MB, peak');
   add('invalid-401 >= 0.90 x baseline req/s', get('invalid-401')?.vsBaseline, (v) => v >= 0.9, perCpu(get('invalid-401')));
   add('invalid-429 >= 0.90 x baseline req/s', get('invalid-429')?.vsBaseline, (v) => v >= 0.9, perCpu(get('invalid-429')));

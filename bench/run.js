@@ -3,8 +3,8 @@
  * `npm run bench`: the key pipeline's cost against the same handler without it.
  * Starts one real `atender serve` per variant (fresh SQLite file each, pinned to
  * core 0), drives each from a separate autocannon process pinned to core 1,
- * interleaves the variants round by round and prints medians and ratios taken
- * in this one run. See BENCHMARKS.md.
+ * interleaves the variants round by round and prints medians, with each ratio
+ * the median of the ratios taken within a round. See BENCHMARKS.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,9 +21,9 @@ const RAISED_FAILED_AUTH = '1000000000';
 
 const { values: opts } = parseArgs({
   options: {
-    duration: { type: 'string', short: 'd', default: '6' },
+    duration: { type: 'string', short: 'd', default: '3' },
     warmup: { type: 'string', short: 'w', default: '1' },
-    rounds: { type: 'string', short: 'r', default: '3' },
+    rounds: { type: 'string', short: 'r', default: '5' },
     connections: { type: 'string', short: 'c', default: '50' },
     keys: { type: 'string', default: '1000000' },
     spread: { type: 'string', default: '100000' },
