@@ -6,7 +6,8 @@
  * `keys usage --json` prints it and `GET /manage/v1/api-keys/{id}/usage` serves
  * it. Its first eight fields are SPEC section 7's exact shape; the rest are extras.
  * Windows within MINUTE_ROLLUP_DAYS are counted at minute resolution (the minute
- * holding `since` is counted whole), longer ones at UTC-day resolution.
+ * holding `since` is counted whole), longer ones at UTC-day resolution (from the
+ * day rollups and the minute rollups not yet folded into them).
  */
 import { type Kysely, sql } from 'kysely';
 import { LATENCY_BUCKETS, latencyQuantile } from '../core/latency.js';
@@ -69,10 +70,12 @@ export async function keyUsage(db: Kysely<Database>, keyId: string, sinceMs: num
   const bucket = resolution === 'minute' ? MINUTE_MS : DAY_MS;
   const interval = resolution === 'day' ? 'day' : seriesInterval(now - sinceMs);
   const step = STEP_MS[interval];
+  // Day rollups hold only what has been folded out of the minute rollups (retention.ts), so a
+  // day-resolution window adds up both; every request is in exactly one of them.
   const window = db
     .selectFrom('usage_rollups')
     .where('key_id', '=', keyId)
-    .where('period', '=', resolution)
+    .where('period', 'in', resolution === 'day' ? ['day', 'minute'] : ['minute'])
     .where('bucket_start', '>=', sinceMs - (sinceMs % bucket))
     .where('bucket_start', '<=', now);
 

@@ -1,13 +1,20 @@
 /**
  * Usage retention: raw events are kept for ATENDER_USAGE_RETENTION_DAYS (default
  * 30), minute rollups for MINUTE_ROLLUP_DAYS (so a 30-day query stays at minute
- * resolution), day rollups for good (they are the key's usage history). The
- * server prunes at start and hourly, in small chunks so no delete holds the
- * database for long.
+ * resolution), then folded into day rollups, which are kept for good (they are
+ * the key's usage history). The server prunes at start and hourly, in small
+ * chunks so no transaction holds the database for long.
+ *
+ * A minute rollup is folded by deleting it and adding what the delete returned
+ * to its day's row, in one transaction: at every moment each request is counted
+ * in exactly one row, a minute one or a day one, which is what lets queries add
+ * the two up (queries.ts). Nodes pruning at once cannot fold a row twice: only
+ * one delete returns it.
  */
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import type { Database } from '../store/schema.js';
+import { foldIntoDays, rollupOf, rollupRow, usageStatements } from './writer.js';
 
 export const MINUTE_ROLLUP_DAYS = 31;
 const DAY_MS = 86_400_000;
@@ -32,8 +39,38 @@ export async function pruneUsage(db: Kysely<Database>, now: number, retentionDay
     events += n;
     if (n < CHUNK) break;
   }
-  const rollups = await db.deleteFrom('usage_rollups').where('period', '=', 'minute').where('bucket_start', '<', minutesBefore).executeTakeFirst();
-  return { events, minuteRollups: Number(rollups.numDeletedRows) };
+  let minuteRollups = 0;
+  for (;;) {
+    const n = await foldMinutes(db, minutesBefore);
+    minuteRollups += n;
+    if (n < CHUNK) break;
+  }
+  return { events, minuteRollups };
+}
+
+const FOLD_ROWS_PER_UPSERT = 500;
+
+/** Moves up to CHUNK minute rollups older than `before` into their day rollups; returns how many. */
+async function foldMinutes(db: Kysely<Database>, before: number): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const oldest = tx
+      .selectFrom('usage_rollups')
+      .select(['key_id', 'period', 'bucket_start', 'route', 'status'])
+      .where('period', '=', 'minute')
+      .where('bucket_start', '<', before)
+      .orderBy('bucket_start')
+      .limit(CHUNK);
+    const moved = await tx
+      .deleteFrom('usage_rollups')
+      .where((eb) => eb(eb.refTuple('key_id', 'period', 'bucket_start', 'route', 'status'), 'in', oldest.$asTuple('key_id', 'period', 'bucket_start', 'route', 'status')))
+      .returningAll()
+      .execute();
+    const days = foldIntoDays(moved.map(rollupOf)).map(rollupRow);
+    for (let i = 0; i < days.length; i += FOLD_ROWS_PER_UPSERT) {
+      await usageStatements.upsertRollups(tx, days.slice(i, i + FOLD_ROWS_PER_UPSERT)).execute();
+    }
+    return moved.length;
+  });
 }
 
 export class UsagePruner {

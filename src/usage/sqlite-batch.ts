@@ -10,8 +10,7 @@
  * of them per rollup, was most of the CPU a batch took with many keys
  * (bench keys-1M). A rollup holding one latency bucket, which is every rollup
  * of a key seen once in the batch, goes through a statement naming only that
- * bucket: 9 parameters and 3 additions instead of 23 and 17; a key's minute and
- * day rollups that are the same requests go in one statement.
+ * bucket: 9 parameters and 3 additions instead of 23 and 17.
  */
 import type SQLite from 'better-sqlite3';
 import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
@@ -60,7 +59,6 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
   const insertOne = insertEvents(1);
   const upsertWhole = upsertRollups([...ROLLUP_KEY_COLUMNS, ...LATENCY_COLUMNS], 1);
   const upsertOneBucket = LATENCY_COLUMNS.map((c) => upsertRollups([...ROLLUP_KEY_COLUMNS, c], 1));
-  const upsertDayAndMinute = LATENCY_COLUMNS.map((c) => upsertRollups([...ROLLUP_KEY_COLUMNS, c], 2));
   const touchCompiled = usageStatements.touchSecret(compiler, `${MARK}0:secret_id`, `${MARK}0:ts` as unknown as number).compile();
   const touchSecret = sqlite.prepare(touchCompiled.sql);
   const touchParams = touchCompiled.parameters.map((p) => String(p).slice(String(p).indexOf(':') + 1));
@@ -79,17 +77,10 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
       pushEvent(params, batch[i]!);
       insertOne.run(params);
     }
-    const rollups = rollUp(batch);
-    for (let r = 0; r < rollups.length; r++) {
-      const rollup = rollups[r]!;
+    for (const rollup of rollUp(batch)) {
       const bucket = soleBucket(rollup);
       const params = rollupKeyParams(rollup);
-      const minute = rollups[r + 1];
-      if (bucket >= 0 && minute && isDayOfOnlyMinute(rollup, minute)) {
-        params.push(rollup.count, ...rollupKeyParams(minute), minute.count);
-        upsertDayAndMinute[bucket]!.run(params);
-        r++;
-      } else if (bucket >= 0) {
+      if (bucket >= 0) {
         params.push(rollup.count);
         upsertOneBucket[bucket]!.run(params);
       } else {
@@ -105,23 +96,6 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
     write.immediate(batch, touches);
     lastUse.committed(touches);
   };
-}
-
-/**
- * Whether `day` is made of `minute` alone (rollups come sorted, a key's day
- * before its minutes): then one statement writes both. With many keys, most
- * keys appear once in a batch and this is most rollups.
- */
-function isDayOfOnlyMinute(day: Rollup, minute: Rollup): boolean {
-  return (
-    day.period === 'day' &&
-    minute.period === 'minute' &&
-    day.count === minute.count &&
-    day.key_id === minute.key_id &&
-    day.route === minute.route &&
-    day.status === minute.status &&
-    minute.bucket_start - (minute.bucket_start % 86_400_000) === day.bucket_start
-  );
 }
 
 /** The one histogram bucket holding all of a rollup's requests, or -1. */

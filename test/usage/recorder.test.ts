@@ -51,7 +51,7 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
   };
   const countRows = async (table: 'usage_events' | 'usage_rollups') => Number((await rt.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
-  it('writes in batches and keeps the minute and day rollups equal to the raw rows', async () => {
+  it('writes in batches and keeps the minute rollups equal to the raw rows (day rollups come from folding)', async () => {
     const recorder = new UsageRecorder(directWriter(rt.store.db), { batchSize: 97 });
     const start = clock.now() - 2 * DAY;
     // Spread over three days and many minutes, in an order that is not time order.
@@ -62,7 +62,9 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
 
     const raw = await rt.store.db.selectFrom('usage_events').selectAll().where('key_id', '=', keyId).execute();
     expect(raw).toHaveLength(1000);
-    for (const [period, size] of [['minute', MINUTE], ['day', DAY]] as const) {
+    const days = await rt.store.db.selectFrom('usage_rollups').select('key_id').where('key_id', '=', keyId).where('period', '=', 'day').execute();
+    expect(days).toEqual([]);
+    for (const [period, size] of [['minute', MINUTE]] as const) {
       const expected = new Map<string, { count: number; hist: number[] }>();
       for (const e of raw) {
         const id = `${e.ts - (e.ts % size)} ${e.route} ${e.status}`;
@@ -156,11 +158,11 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
     expect(recorder.stats).toMatchObject({ written: 10, dropped: 0 });
     const rows = await rt.store.db.selectFrom('usage_events').select('ts').where('ts', '>=', base).orderBy('ts').execute();
     expect(rows.map((r) => r.ts - base)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const rollup = await rt.store.db.selectFrom('usage_rollups').select((eb) => eb.fn.sum<number>('count').as('n')).where('period', '=', 'day').where('bucket_start', '>=', base - (base % DAY)).executeTakeFirstOrThrow();
+    const rollup = await rt.store.db.selectFrom('usage_rollups').select((eb) => eb.fn.sum<number>('count').as('n')).where('period', '=', 'minute').where('bucket_start', '>=', base - (base % MINUTE)).executeTakeFirstOrThrow();
     expect(Number(rollup.n)).toBe(10);
   });
 
-  it('prunes raw events past the retention and minute rollups past theirs; day rollups stay', async () => {
+  it('prunes raw events past the retention and folds minute rollups past theirs into day rollups', async () => {
     const now = clock.now() + 40 * DAY;
     const recorder = new UsageRecorder(directWriter(rt.store.db));
     const stamps = [now - 40 * DAY, now - 30 * DAY - 1, now - 30 * DAY + MINUTE, now - MINUTE];
@@ -176,8 +178,31 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
     const minutes = await rt.store.db.selectFrom('usage_rollups').select('bucket_start').where('route', '=', 'GET /v1/prune').where('period', '=', 'minute').execute();
     expect(minutes.every((r) => r.bucket_start >= now - MINUTE_ROLLUP_DAYS * DAY)).toBe(true);
     expect(minutes).toHaveLength(3);
-    const days = await rt.store.db.selectFrom('usage_rollups').select('bucket_start').where('route', '=', 'GET /v1/prune').where('period', '=', 'day').execute();
-    expect(days).toHaveLength(4);
+    const days = await rt.store.db.selectFrom('usage_rollups').select(['bucket_start', 'count']).where('route', '=', 'GET /v1/prune').where('period', '=', 'day').execute();
+    expect(days.map((d) => [d.bucket_start, Number(d.count)])).toEqual([[stamps[0]! - (stamps[0]! % DAY), 1]]);
+  });
+
+  it('folding minute rollups into days changes no answer, and nodes folding at once count nothing twice', async () => {
+    const base = clock.now() + 200 * DAY;
+    const recorder = new UsageRecorder(directWriter(rt.store.db), { batchSize: 50 });
+    // Three days of requests, a few minutes apart, several to a minute now and then.
+    for (let i = 0; i < 600; i++) recorder.record(event(base + Math.floor(i / 3) * 17 * MINUTE + i, i, { route: 'GET /v1/fold', requiredScopes: '' }));
+    await recorder.stop();
+    const usage = (now: number) => keyUsage(rt.store.db, keyId, now - 60 * DAY, now);
+    const foldAt = base + 40 * DAY;
+    const before = await usage(foldAt);
+    expect(before).toMatchObject({ total: 600, resolution: 'day' });
+    const minuteRows = async () =>
+      Number((await rt.store.db.selectFrom('usage_rollups').select((eb) => eb.fn.countAll().as('n')).where('route', '=', 'GET /v1/fold').where('period', '=', 'minute').executeTakeFirstOrThrow()).n);
+    expect(await minuteRows()).toBeGreaterThan(200);
+
+    const prune = () => new UsagePruner(rt.store.db, new ManualClock(foldAt), 366).runOnce();
+    const results = await Promise.all([prune(), prune(), prune()]);
+    expect(results.every((r) => r !== null)).toBe(true);
+    expect(await minuteRows()).toBe(0);
+    const after = await usage(foldAt);
+    expect(after).toEqual(before);
+    expect(after.series.filter((p) => p.count > 0)).toHaveLength(3);
   });
 });
 

@@ -12,6 +12,7 @@ import { sessionsMigration } from './004-sessions.js';
 import { webhooksMigration } from './005-webhooks.js';
 import { scaleOutMigration } from './006-scale-out.js';
 import { usageByTimeMigration } from './007-usage-by-time.js';
+import { dayRollupsFoldedMigration } from './008-day-rollups-folded.js';
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '005-webhooks': webhooksMigration(),
         '006-scale-out': scaleOutMigration(dialect),
         '007-usage-by-time': usageByTimeMigration,
+        '008-day-rollups-folded': dayRollupsFoldedMigration,
       };
     },
   };
