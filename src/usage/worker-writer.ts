@@ -55,16 +55,21 @@ export const REQUEST_THREAD_BATCH = 250;
  * default, they stalled the event loop on the disk for milliseconds, tens of
  * them with a million keys. The thread costs almost no CPU; it waits on I/O.
  */
-export function requestThreadWriter(file: string): BatchWriter {
+export function requestThreadWriter(file: string, checkpoints: CheckpointOptions = {}): BatchWriter {
   const sqlite = openSqlite(file);
   sqlite.pragma('busy_timeout = 0');
   sqlite.pragma('wal_autocheckpoint = 0');
   const write = preparedUsageWriter(sqlite);
+  // The log file is cut back to this size whenever it starts over (it keeps its high-water mark otherwise).
+  sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   // Should the thread be lost, this connection goes back to checkpointing for itself.
-  const checkpointer = startCheckpointer(file, () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000'));
+  const checkpointer = startCheckpointer(file, checkpoints, () => sqlite.open && sqlite.pragma('wal_autocheckpoint = 1000'));
   return {
     batchSize: REQUEST_THREAD_BATCH,
-    write: async (batch) => write(batch),
+    write: async (batch) => {
+      await checkpointer.restarted();
+      write(batch);
+    },
     close: async () => {
       sqlite.close();
       await checkpointer.stop();
@@ -72,21 +77,66 @@ export function requestThreadWriter(file: string): BatchWriter {
   };
 }
 
+export interface CheckpointOptions {
+  everyMs?: number;
+  /** A log longer than this many pages is started over (see CHECKPOINTER). */
+  restartFrames?: number;
+}
+
 const CHECKPOINT_EVERY_MS = 250;
+// 64 MiB of 4 KiB pages: every page read searches the log's index, one hash table per 4,096 pages.
+const RESTART_FRAMES = 16_384;
+const WAL_SIZE_LIMIT_BYTES = 64 * 2 ** 20;
+
+// Longest a batch waits for a restart to finish before it is written anyway.
+const RESTART_WAIT_MS = 200;
 
 // CommonJS, as an eval'd worker is: it needs nothing of ours, only the driver.
+// A passive checkpoint copies what it can without waiting. Under steady writes
+// it never finds the log at rest, so the log never starts over and only grows
+// (660 MB in a minute of bench keys-1M, every page read slower for it). Once it
+// is long, the thread raises a shared flag that holds the next batch back (the
+// writer awaits it; requests go on), waits for the batch being written, and
+// runs a RESTART checkpoint, after which the next commit writes from the start
+// of the file.
 const CHECKPOINTER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
+const holdWrites = new Int32Array(workerData.flag);
 db.pragma('busy_timeout = 0');
-const checkpoint = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} };
+db.pragma('journal_size_limit = ' + workerData.sizeLimit);
+const checkpoint = () => {
+  try {
+    const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
+    if (log < workerData.restartFrames) return;
+    Atomics.store(holdWrites, 0, 1);
+    db.pragma('busy_timeout = 100');
+    try { db.pragma('wal_checkpoint(RESTART)'); } finally { db.pragma('busy_timeout = 0'); Atomics.store(holdWrites, 0, 0); }
+  } catch {}
+};
 const timer = setInterval(checkpoint, workerData.everyMs);
 parentPort.once('message', () => { clearInterval(timer); checkpoint(); db.close(); parentPort.close(); });
 `;
 
-function startCheckpointer(file: string, onLost: () => void): { stop(): Promise<void> } {
-  const worker = new Worker(CHECKPOINTER, { eval: true, workerData: { file, everyMs: CHECKPOINT_EVERY_MS, driver: createRequire(import.meta.url).resolve('better-sqlite3') } });
+interface Checkpointer {
+  /** Resolves when no restart is holding writes back (or after RESTART_WAIT_MS). */
+  restarted(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function startCheckpointer(file: string, options: CheckpointOptions, onLost: () => void): Checkpointer {
+  const flag = new SharedArrayBuffer(4);
+  const holdWrites = new Int32Array(flag);
+  const workerData = {
+    file,
+    flag,
+    everyMs: options.everyMs ?? CHECKPOINT_EVERY_MS,
+    restartFrames: options.restartFrames ?? RESTART_FRAMES,
+    sizeLimit: WAL_SIZE_LIMIT_BYTES,
+    driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+  };
+  const worker = new Worker(CHECKPOINTER, { eval: true, workerData });
   worker.unref();
   let stopping = false;
   worker.on('error', () => {});
@@ -97,6 +147,11 @@ function startCheckpointer(file: string, onLost: () => void): { stop(): Promise<
     }),
   );
   return {
+    async restarted() {
+      for (const deadline = Date.now() + RESTART_WAIT_MS; Atomics.load(holdWrites, 0) === 1 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    },
     async stop() {
       stopping = true;
       worker.postMessage('stop');
