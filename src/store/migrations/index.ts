@@ -25,7 +25,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '005-webhooks': webhooksMigration(),
         '006-scale-out': scaleOutMigration(dialect),
         '007-usage-by-time': usageByTimeMigration,
-        '008-day-rollups-folded': dayRollupsFoldedMigration,
+        '008-day-rollups-folded': dayRollupsFoldedMigration(dialect),
       };
     },
   };
