@@ -53,12 +53,12 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
   const compiler = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   const insertEvents = (rows: number) =>
     preparePositional(sqlite, usageStatements.insertEvents(compiler, markerRows(EVENT_COLUMNS, rows) as never).compile(), EVENT_COLUMNS, rows);
-  const upsertRollups = (columns: readonly string[], rows: number) =>
-    preparePositional(sqlite, usageStatements.upsertRollups(compiler, markerRows(columns, rows) as unknown as RollupInsert[]).compile(), columns, rows);
+  const upsertRollup = (columns: readonly string[]) =>
+    preparePositional(sqlite, usageStatements.upsertRollups(compiler, markerRows(columns, 1) as unknown as RollupInsert[]).compile(), columns, 1);
   const insertMany = insertEvents(ROWS_PER_INSERT);
   const insertOne = insertEvents(1);
-  const upsertWhole = upsertRollups([...ROLLUP_KEY_COLUMNS, ...LATENCY_COLUMNS], 1);
-  const upsertOneBucket = LATENCY_COLUMNS.map((c) => upsertRollups([...ROLLUP_KEY_COLUMNS, c], 1));
+  const upsertWhole = upsertRollup([...ROLLUP_KEY_COLUMNS, ...LATENCY_COLUMNS]);
+  const upsertOneBucket = LATENCY_COLUMNS.map((c) => upsertRollup([...ROLLUP_KEY_COLUMNS, c]));
   const touchCompiled = usageStatements.touchSecret(compiler, `${MARK}0:secret_id`, `${MARK}0:ts` as unknown as number).compile();
   const touchSecret = sqlite.prepare(touchCompiled.sql);
   const touchParams = touchCompiled.parameters.map((p) => String(p).slice(String(p).indexOf(':') + 1));
