@@ -14,7 +14,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import type { Database } from '../store/schema.js';
-import { foldIntoDays, rollupOf, rollupRow, usageStatements } from './writer.js';
+import { foldIntoDays, rollupOf, rollupRow, upsertRollupRows } from './writer.js';
 
 export const MINUTE_ROLLUP_DAYS = 31;
 const DAY_MS = 86_400_000;
@@ -48,8 +48,6 @@ export async function pruneUsage(db: Kysely<Database>, now: number, retentionDay
   return { events, minuteRollups };
 }
 
-const FOLD_ROWS_PER_UPSERT = 500;
-
 /** Moves up to CHUNK minute rollups older than `before` into their day rollups; returns how many. */
 async function foldMinutes(db: Kysely<Database>, before: number): Promise<number> {
   return db.transaction().execute(async (tx) => {
@@ -65,10 +63,7 @@ async function foldMinutes(db: Kysely<Database>, before: number): Promise<number
       .where((eb) => eb(eb.refTuple('key_id', 'period', 'bucket_start', 'route', 'status'), 'in', oldest.$asTuple('key_id', 'period', 'bucket_start', 'route', 'status')))
       .returningAll()
       .execute();
-    const days = foldIntoDays(moved.map(rollupOf)).map(rollupRow);
-    for (let i = 0; i < days.length; i += FOLD_ROWS_PER_UPSERT) {
-      await usageStatements.upsertRollups(tx, days.slice(i, i + FOLD_ROWS_PER_UPSERT)).execute();
-    }
+    await upsertRollupRows(tx, foldIntoDays(moved.map(rollupOf)).map(rollupRow));
     return moved.length;
   });
 }

@@ -105,6 +105,11 @@ export const usageStatements = {
       .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', ts)])),
 };
 
+/** Adds rollup rows into the table, in statements of ROLLUP_ROWS_PER_UPSERT. */
+export async function upsertRollupRows(db: Db, rows: readonly RollupRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROLLUP_ROWS_PER_UPSERT) await usageStatements.upsertRollups(db, rows.slice(i, i + ROLLUP_ROWS_PER_UPSERT)).execute();
+}
+
 export async function writeUsageBatch(db: Kysely<Database>, batch: readonly UsageEvent[], lastUse = new LastUseThrottle()): Promise<void> {
   if (batch.length === 0) return;
   const rollups = rollUp(batch).map(rollupRow);
@@ -113,9 +118,7 @@ export async function writeUsageBatch(db: Kysely<Database>, batch: readonly Usag
     for (let i = 0; i < batch.length; i += RAW_ROWS_PER_INSERT) {
       await usageStatements.insertEvents(tx, batch.slice(i, i + RAW_ROWS_PER_INSERT).map(rawRow)).execute();
     }
-    for (let i = 0; i < rollups.length; i += ROLLUP_ROWS_PER_UPSERT) {
-      await usageStatements.upsertRollups(tx, rollups.slice(i, i + ROLLUP_ROWS_PER_UPSERT)).execute();
-    }
+    await upsertRollupRows(tx, rollups);
     for (const [secretId, ts] of touches) await usageStatements.touchSecret(tx, secretId, ts).execute();
   });
   lastUse.committed(touches);
@@ -146,10 +149,7 @@ export type Rollup = Omit<RollupRow, LatencyColumn> & { histogram: number[] };
 export function rollUp(batch: readonly UsageEvent[]): Rollup[] {
   const minutes = new Map<string, Rollup>();
   for (const e of batch) {
-    const start = e.ts - (e.ts % MINUTE_MS);
-    const id = `${e.keyId}\u0000${start}\u0000${e.route}\u0000${e.status}`;
-    let rollup = minutes.get(id);
-    if (!rollup) minutes.set(id, (rollup = emptyRollup(e.keyId, 'minute', start, e.route, e.status, e.requiredScopes)));
+    const rollup = rollupFor(minutes, e.keyId, 'minute', e.ts - (e.ts % MINUTE_MS), e.route, e.status, e.requiredScopes);
     rollup.count++;
     rollup.latency_ms_sum += e.latencyMs;
     rollup.histogram[latencyBucket(e.latencyMs)]!++;
@@ -161,15 +161,23 @@ export function rollUp(batch: readonly UsageEvent[]): Rollup[] {
 export function foldIntoDays(rollups: Iterable<Rollup>): Rollup[] {
   const days = new Map<string, Rollup>();
   for (const m of rollups) {
-    const start = m.bucket_start - (m.bucket_start % DAY_MS);
-    const id = `${m.key_id}\u0000${start}\u0000${m.route}\u0000${m.status}`;
-    let rollup = days.get(id);
-    if (!rollup) days.set(id, (rollup = emptyRollup(m.key_id, 'day', start, m.route, m.status, m.required_scopes)));
+    const rollup = rollupFor(days, m.key_id, 'day', m.bucket_start - (m.bucket_start % DAY_MS), m.route, m.status, m.required_scopes);
     rollup.count += m.count;
     rollup.latency_ms_sum += m.latency_ms_sum;
     for (let i = 0; i < LATENCY_BUCKETS; i++) rollup.histogram[i]! += m.histogram[i]!;
   }
   return [...days.values()].sort(byPrimaryKey);
+}
+
+/** The rollup of `rollups` for one primary key, made empty the first time. */
+function rollupFor(rollups: Map<string, Rollup>, keyId: string, period: Rollup['period'], start: number, route: string, status: number, requiredScopes: string): Rollup {
+  const id = `${keyId}\u0000${start}\u0000${route}\u0000${status}`;
+  let rollup = rollups.get(id);
+  if (!rollup) {
+    rollup = { key_id: keyId, period, bucket_start: start, route, status, required_scopes: requiredScopes, count: 0, latency_ms_sum: 0, histogram: new Array<number>(LATENCY_BUCKETS).fill(0) };
+    rollups.set(id, rollup);
+  }
+  return rollup;
 }
 
 /** A rollup as read from its table row. */
@@ -183,10 +191,6 @@ export function rollupRow(r: Rollup): RollupRow {
   const row = { key_id: r.key_id, period: r.period, bucket_start: r.bucket_start, route: r.route, status: r.status, required_scopes: r.required_scopes, count: r.count, latency_ms_sum: r.latency_ms_sum } as RollupRow;
   for (let i = 0; i < LATENCY_BUCKETS; i++) row[LATENCY_COLUMNS[i]!] = r.histogram[i]!;
   return row;
-}
-
-function emptyRollup(keyId: string, period: 'minute' | 'day', start: number, route: string, status: number, requiredScopes: string): Rollup {
-  return { key_id: keyId, period, bucket_start: start, route, status, required_scopes: requiredScopes, count: 0, latency_ms_sum: 0, histogram: new Array<number>(LATENCY_BUCKETS).fill(0) };
 }
 
 function byPrimaryKey(a: Rollup, b: Rollup): number {

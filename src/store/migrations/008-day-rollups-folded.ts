@@ -11,6 +11,7 @@ import { LATENCY_COLUMNS } from '../schema.js';
 
 const DAY_MS = 86_400_000;
 const SUMMED = ['count', 'latency_ms_sum', ...LATENCY_COLUMNS] as const;
+const dayOfBucket = sql<number>`bucket_start - (bucket_start % ${sql.lit(DAY_MS)})`;
 
 export function dayRollupsFoldedMigration(dialect: DialectName): Migration {
   return {
@@ -22,13 +23,13 @@ export function dayRollupsFoldedMigration(dialect: DialectName): Migration {
         .selectFrom('usage_rollups')
         .select([
           'key_id',
-          sql<number>`bucket_start - (bucket_start % ${sql.lit(DAY_MS)})`.as('day'),
+          dayOfBucket.as('day'),
           'route',
           'status',
           ...SUMMED.map((c) => sql<number>`sum(${sql.ref(c)})`.as(`m_${c}`)),
         ])
         .where('period', '=', 'minute')
-        .groupBy([sql`bucket_start - (bucket_start % ${sql.lit(DAY_MS)})`, 'key_id', 'route', 'status'])
+        .groupBy([dayOfBucket, 'key_id', 'route', 'status'])
         .as('m');
       await db
         .updateTable('usage_rollups')
