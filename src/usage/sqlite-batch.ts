@@ -11,6 +11,13 @@
  * (bench keys-1M). A rollup holding one latency bucket, which is every rollup
  * of a key seen once in the batch, goes through a statement naming only that
  * bucket: 9 parameters and 3 additions instead of 23 and 17.
+ *
+ * A rollup is first added to its row with a plain UPDATE, and inserted only
+ * when there is none: with many keys most rollups find their minute's row
+ * already there, and an upsert tries the insert first (measured in process at
+ * 100,000 keys: 0.2-1.1 µs less per event). Safe here because the batch's
+ * transaction holds SQLite's write lock from its start (`immediate`): no one
+ * can insert the row in between; the upsert stays as the insert all the same.
  */
 import type SQLite from 'better-sqlite3';
 import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
@@ -25,6 +32,8 @@ const ROWS_PER_INSERT = 50;
 
 const EVENT_COLUMNS = ['key_id', 'secret_id', 'ts', 'method', 'route', 'status', 'latency_ms', 'ip'] as const;
 const ROLLUP_KEY_COLUMNS = ['key_id', 'period', 'bucket_start', 'route', 'status', 'required_scopes', 'count', 'latency_ms_sum'] as const;
+const ROLLUP_ADDED_COLUMNS = ['count', 'latency_ms_sum'] as const;
+const ROLLUP_WHERE_COLUMNS = ['key_id', 'period', 'bucket_start', 'route', 'status'] as const;
 
 function markerRows(columns: readonly string[], rows: number): Record<string, string>[] {
   return Array.from({ length: rows }, (_, row) => Object.fromEntries(columns.map((c) => [c, `${MARK}${row}:${c}`])));
@@ -59,6 +68,15 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
   const insertOne = insertEvents(1);
   const upsertWhole = upsertRollup([...ROLLUP_KEY_COLUMNS, ...LATENCY_COLUMNS]);
   const upsertOneBucket = LATENCY_COLUMNS.map((c) => upsertRollup([...ROLLUP_KEY_COLUMNS, c]));
+  const addToRollup = (histogram: readonly string[]) =>
+    preparePositional(
+      sqlite,
+      usageStatements.addToRollup(compiler, markerRows([...ROLLUP_KEY_COLUMNS, ...histogram], 1)[0] as unknown as RollupInsert).compile(),
+      [...ROLLUP_ADDED_COLUMNS, ...histogram, ...ROLLUP_WHERE_COLUMNS],
+      1,
+    );
+  const addWhole = addToRollup(LATENCY_COLUMNS);
+  const addOneBucket = LATENCY_COLUMNS.map((c) => addToRollup([c]));
   const touchCompiled = usageStatements.touchSecret(compiler, `${MARK}0:secret_id`, `${MARK}0:ts` as unknown as number).compile();
   const touchSecret = sqlite.prepare(touchCompiled.sql);
   const touchParams = touchCompiled.parameters.map((p) => String(p).slice(String(p).indexOf(':') + 1));
@@ -79,6 +97,11 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
     }
     for (const rollup of rollUp(batch)) {
       const bucket = soleBucket(rollup);
+      const added: unknown[] = [rollup.count, rollup.latency_ms_sum];
+      if (bucket >= 0) added.push(rollup.count);
+      else for (let b = 0; b < LATENCY_BUCKETS; b++) added.push(rollup.histogram[b]);
+      added.push(rollup.key_id, rollup.period, rollup.bucket_start, rollup.route, rollup.status);
+      if ((bucket >= 0 ? addOneBucket[bucket]! : addWhole).run(added).changes > 0) continue;
       const params = rollupKeyParams(rollup);
       if (bucket >= 0) {
         params.push(rollup.count);

@@ -58,9 +58,15 @@ export class LastUseThrottle {
 
   constructor(private readonly max = 200_000) {}
 
-  /** The secrets of a batch whose last-used time needs writing, with that time. */
+  /** The secrets of a batch whose last-used time needs writing, with that time, in a fixed order. */
   due(batch: readonly UsageEvent[]): [secretId: string, ts: number][] {
-    return lastUseBySecret(batch).filter(([secretId, ts]) => ts - (this.written.get(secretId) ?? Number.NEGATIVE_INFINITY) >= LAST_USED_RESOLUTION_MS);
+    // Most events are of a secret written less than a minute ago: skipped with one lookup, before any sorting.
+    const due = new Map<string, number>();
+    for (const e of batch) {
+      if (!e.secretId || e.ts - (this.written.get(e.secretId) ?? Number.NEGATIVE_INFINITY) < LAST_USED_RESOLUTION_MS) continue;
+      if (e.ts > (due.get(e.secretId) ?? 0)) due.set(e.secretId, e.ts);
+    }
+    return [...due].sort(([a], [b]) => (a < b ? -1 : 1));
   }
 
   committed(written: readonly [secretId: string, ts: number][]): void {
@@ -68,13 +74,6 @@ export class LastUseThrottle {
     if (this.written.size + written.length > this.max) this.written.clear();
     for (const [secretId, ts] of written) this.written.set(secretId, ts);
   }
-}
-
-/** The latest use of each secret in a batch, in a fixed order (lock order on PostgreSQL). */
-export function lastUseBySecret(batch: readonly UsageEvent[]): [secretId: string, ts: number][] {
-  const lastUsed = new Map<string, number>();
-  for (const e of batch) if (e.secretId && e.ts > (lastUsed.get(e.secretId) ?? 0)) lastUsed.set(e.secretId, e.ts);
-  return [...lastUsed].sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
 // The three statements, built once here for both the Kysely path below and the
@@ -97,6 +96,20 @@ export const usageStatements = {
           return set as never;
         }),
       ),
+  /** Adds one rollup to its existing row (SQLite's writer, which holds the write lock, inserts when there is none). */
+  addToRollup: (db: Db, row: RollupInsert) =>
+    db
+      .updateTable('usage_rollups')
+      .set((eb) => {
+        const set: Record<string, unknown> = { count: eb('count', '+', row.count), latency_ms_sum: eb('latency_ms_sum', '+', row.latency_ms_sum) };
+        for (const c of LATENCY_COLUMNS) if (c in row) set[c] = eb(c, '+', row[c]!);
+        return set as never;
+      })
+      .where('key_id', '=', row.key_id)
+      .where('period', '=', row.period)
+      .where('bucket_start', '=', row.bucket_start)
+      .where('route', '=', row.route)
+      .where('status', '=', row.status),
   touchSecret: (db: Db, secretId: string, ts: number) =>
     db
       .updateTable('api_key_secrets')
@@ -145,39 +158,51 @@ export function directWriter(db: Kysely<Database>): BatchWriter {
  */
 export type Rollup = Omit<RollupRow, LatencyColumn> & { histogram: number[] };
 
+/**
+ * Rollups by key id, then found by a scan of that key's few: an event's key id
+ * is the key record's own string, whose hash V8 keeps, where an id made of
+ * all four key columns was a new string to build and hash per event.
+ */
+class RollupSet {
+  private readonly byKey = new Map<string, Rollup[]>();
+
+  /** The rollup for one primary key, made empty the first time. */
+  get(keyId: string, period: Rollup['period'], start: number, route: string, status: number, requiredScopes: string): Rollup {
+    let rollups = this.byKey.get(keyId);
+    if (!rollups) this.byKey.set(keyId, (rollups = []));
+    for (const r of rollups) if (r.bucket_start === start && r.status === status && r.route === route && r.period === period) return r;
+    const rollup: Rollup = { key_id: keyId, period, bucket_start: start, route, status, required_scopes: requiredScopes, count: 0, latency_ms_sum: 0, histogram: new Array<number>(LATENCY_BUCKETS).fill(0) };
+    rollups.push(rollup);
+    return rollup;
+  }
+
+  sorted(): Rollup[] {
+    return [...this.byKey.values()].flat().sort(byPrimaryKey);
+  }
+}
+
 /** Folds events into per-minute rollups, sorted by primary key. */
 export function rollUp(batch: readonly UsageEvent[]): Rollup[] {
-  const minutes = new Map<string, Rollup>();
+  const minutes = new RollupSet();
   for (const e of batch) {
-    const rollup = rollupFor(minutes, e.keyId, 'minute', e.ts - (e.ts % MINUTE_MS), e.route, e.status, e.requiredScopes);
+    const rollup = minutes.get(e.keyId, 'minute', e.ts - (e.ts % MINUTE_MS), e.route, e.status, e.requiredScopes);
     rollup.count++;
     rollup.latency_ms_sum += e.latencyMs;
     rollup.histogram[latencyBucket(e.latencyMs)]!++;
   }
-  return [...minutes.values()].sort(byPrimaryKey);
+  return minutes.sorted();
 }
 
 /** Folds rollups of any period into per-day rollups, sorted by primary key. */
 export function foldIntoDays(rollups: Iterable<Rollup>): Rollup[] {
-  const days = new Map<string, Rollup>();
+  const days = new RollupSet();
   for (const m of rollups) {
-    const rollup = rollupFor(days, m.key_id, 'day', m.bucket_start - (m.bucket_start % DAY_MS), m.route, m.status, m.required_scopes);
+    const rollup = days.get(m.key_id, 'day', m.bucket_start - (m.bucket_start % DAY_MS), m.route, m.status, m.required_scopes);
     rollup.count += m.count;
     rollup.latency_ms_sum += m.latency_ms_sum;
     for (let i = 0; i < LATENCY_BUCKETS; i++) rollup.histogram[i]! += m.histogram[i]!;
   }
-  return [...days.values()].sort(byPrimaryKey);
-}
-
-/** The rollup of `rollups` for one primary key, made empty the first time. */
-function rollupFor(rollups: Map<string, Rollup>, keyId: string, period: Rollup['period'], start: number, route: string, status: number, requiredScopes: string): Rollup {
-  const id = `${keyId}\u0000${start}\u0000${route}\u0000${status}`;
-  let rollup = rollups.get(id);
-  if (!rollup) {
-    rollup = { key_id: keyId, period, bucket_start: start, route, status, required_scopes: requiredScopes, count: 0, latency_ms_sum: 0, histogram: new Array<number>(LATENCY_BUCKETS).fill(0) };
-    rollups.set(id, rollup);
-  }
-  return rollup;
+  return days.sorted();
 }
 
 /** A rollup as read from its table row. */

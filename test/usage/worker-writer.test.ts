@@ -78,7 +78,10 @@ describe('usage writer thread', () => {
         await s.db.insertInto('usage_rollups').values({ ...rollupSeed }).execute(); // an existing row that the batch adds to
       }
       const sqlite = openSqlite(sqlitePath(url));
-      preparedUsageWriter(sqlite)(batch);
+      // In two batches: the second adds to rows the first wrote (an update), or writes new ones.
+      const write = preparedUsageWriter(sqlite);
+      write(batch.slice(0, 350));
+      write(batch.slice(350));
       sqlite.close();
       await writeUsageBatch(other.db, batch);
       const dump = async (s: Store) => ({
