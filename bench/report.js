@@ -133,6 +133,6 @@ export function printReport(report) {
   const m = /** @type {any} */ (report.machine);
   const s = /** @type {any} */ (report.settings);
   out('');
-  out(`${m.nproc} x ${m.cpu}, node ${m.node}; ${s.connections} connections, ${s.rounds} rounds x (${s.warmup} s warmup + ${s.duration} s), server pinned: ${s.pinned ? 'core 0, load core 1' : 'no'}`);
+  out(`${m.nproc} x ${m.cpu}, node ${m.node}; ${s.connections} connections, ${s.rounds} rounds x (${s.warmup} s warmup + ${s.duration} s), server pinned: ${s.pinned ? 'core 0, load core 1' : 'no'}${s.redis ? `; redis: ${s.redis}` : ''}`);
   out(`load average before/after: ${(/** @type {any} */ (report.load)).before.map((/** @type {number} */ x) => x.toFixed(2)).join(' ')} / ${(/** @type {any} */ (report.load)).after.map((/** @type {number} */ x) => x.toFixed(2)).join(' ')}; took ${report.seconds.toFixed(0)} s`);
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { evaluate, printReport } from './report.js';
-import { pinning, reachable, startServer } from './servers.js';
+import { pinning, reachable, startOwnRedis, startServer } from './servers.js';
 
 const LOAD = fileURLToPath(new URL('./load.js', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
@@ -56,7 +56,11 @@ const { insertManyKeys, prepareKeyedDatabase, writeUnknownKeys } = await import(
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'atender-bench-'));
-const redisUrl = process.env.ATENDER_REDIS_URL || 'redis://127.0.0.1:6379';
+const only = opts.only ? new Set(opts.only.split(',')) : null;
+const pin = pinning();
+// A Redis of the bench's own, pinned beside the load generator, unless ATENDER_REDIS_URL names one.
+const ownRedis = process.env.ATENDER_REDIS_URL || (only && !only.has('redis')) ? null : await startOwnRedis(pin);
+const redisUrl = ownRedis?.url ?? (process.env.ATENDER_REDIS_URL || 'redis://127.0.0.1:6379');
 const redisLimiterBuilt = existsSync(fileURLToPath(new URL('../dist/limiter/redis.js', import.meta.url)));
 const unknownKeys = () => writeUnknownKeys(dir, 1_000);
 
@@ -112,9 +116,7 @@ const ALL = [
   },
 ];
 
-const only = opts.only ? new Set(opts.only.split(',')) : null;
 const variants = ALL.filter((v) => !only || only.has(v.name) || v.name === 'baseline');
-const pin = pinning();
 /** @param {string} line */
 function log(line) {
   process.stderr.write(line + '\n');
@@ -126,6 +128,7 @@ const servers = new Map();
 const skipped = {};
 const cleanup = async () => {
   await Promise.all([...servers.values()].map((s) => s.stop()));
+  ownRedis?.stop();
   rmSync(dir, { recursive: true, force: true });
 };
 process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
@@ -174,7 +177,7 @@ try {
 
   const report = evaluate({
     machine: machine(),
-    settings: { duration, warmup, rounds, connections, keys: totalKeys, spread, pinned: pin.available },
+    settings: { duration, warmup, rounds, connections, keys: totalKeys, spread, pinned: pin.available, redis: ownRedis ? `own redis-server${pin.available ? ' on core 1' : ''}` : redisUrl },
     load: { before: load, after: loadavg() },
     variants: variants.map((v) => ({ name: v.name, shows: v.shows, expect: v.expect })),
     skipped,

@@ -118,3 +118,27 @@ export async function startServer(env, pin, profileDir) {
       }),
   };
 }
+
+/**
+ * A Redis of the bench's own when `redis-server` is installed: on the load
+ * generator's core, so the server's core measures the server alone (a shared
+ * Redis floats over both cores and takes part of the server's), and with
+ * nothing kept on disk. Null when there is no `redis-server` to start.
+ * @param {ReturnType<typeof pinning>} pin
+ * @returns {Promise<{ url: string, stop: () => void } | null>}
+ */
+export async function startOwnRedis(pin) {
+  if (spawnSync('redis-server', ['--version']).status !== 0) return null;
+  const port = await freePort();
+  const [command, ...args] = pin.wrap(1, ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no']);
+  const child = spawn(/** @type {string} */ (command), args, { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 10_000; !(await reachable(url)); ) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      return null;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url, stop: () => void child.kill('SIGTERM') };
+}
