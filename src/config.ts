@@ -24,6 +24,8 @@ export interface Config {
   /** Failed authentications per IP per minute before 429 (SPEC: 100; only the bench may raise it). */
   failedAuthPerMinute: number;
   usageRetentionDays: number;
+  /** Finished webhook deliveries (and events no delivery needs) are kept this long. */
+  webhookRetentionDays: number;
   /** How often buffered usage events are written (ms); a full batch is written at once regardless. */
   usageFlushMs: number;
   webhooks: WebhookConfig;
@@ -89,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     benchBaseline: env.ATENDER_BENCH_BASELINE === '1',
     failedAuthPerMinute: failedAuthPerMinute(env),
     usageRetentionDays: integer('ATENDER_USAGE_RETENTION_DAYS', env.ATENDER_USAGE_RETENTION_DAYS, 30, 1, 3650),
+    webhookRetentionDays: integer('ATENDER_WEBHOOK_RETENTION_DAYS', env.ATENDER_WEBHOOK_RETENTION_DAYS, 30, 1, 3650),
     usageFlushMs: integer('ATENDER_USAGE_FLUSH_MS', env.ATENDER_USAGE_FLUSH_MS, 1_000, 10, 4_000),
     webhooks: {
       retryScheduleMs: durations('ATENDER_WEBHOOK_RETRY_SCHEDULE', env.ATENDER_WEBHOOK_RETRY_SCHEDULE, [...DEFAULT_RETRY_SCHEDULE_MS]),

@@ -23,6 +23,7 @@ import { type Store, openStore } from './store/db.js';
 import { findRecordByDigest } from './store/keys-repo.js';
 import { UsageRecorder } from './usage/recorder.js';
 import { UsagePruner } from './usage/retention.js';
+import { WebhookPruner } from './webhooks/retention.js';
 import { usageWriterFor } from './usage/worker-writer.js';
 import { WebhookService } from './services/webhooks.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
@@ -52,6 +53,7 @@ export interface ServingRuntime extends Runtime {
   usage: UsageRecorder;
   idempotency: Idempotency;
   usagePruner: UsagePruner;
+  webhookPruner: WebhookPruner;
   expiryNotices: ExpiryNotices;
   metrics: Metrics;
   /** Created stopped: `serve` starts it (tests call `runDue`). Stopped by `close`. */
@@ -92,6 +94,8 @@ export async function openServingRuntime(config: Config, clock: Clock = systemCl
   usage.start();
   const usagePruner = new UsagePruner(base.store.db, clock, config.usageRetentionDays);
   usagePruner.start();
+  const webhookPruner = new WebhookPruner(base.store.db, clock, config.webhookRetentionDays);
+  webhookPruner.start();
   const expiryNotices = new ExpiryNotices(base.keys);
   const idempotency = new Idempotency(base.store, clock);
   idempotency.start();
@@ -126,6 +130,7 @@ export async function openServingRuntime(config: Config, clock: Clock = systemCl
     usage,
     idempotency,
     usagePruner,
+    webhookPruner,
     expiryNotices,
     metrics,
     dispatcher,
@@ -135,6 +140,7 @@ export async function openServingRuntime(config: Config, clock: Clock = systemCl
       await listener?.stop();
       await feed.stop();
       await usagePruner.stop();
+      await webhookPruner.stop();
       await expiryNotices.idle();
       await usage.stop();
       await heartbeat.stop();

@@ -1,10 +1,10 @@
 /** Webhook endpoints, deliveries and attempts: the queries, nothing else. Rules live in services/webhooks.ts and webhooks/dispatcher.ts. */
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { newId } from '../core/ids.js';
 import { supportsSkipLocked } from './dialect.js';
 import type { Store } from './db.js';
 import type { Db } from './keys-repo.js';
-import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './schema.js';
+import type { Database, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './schema.js';
 
 export type EndpointRow = Selectable<WebhookEndpointsTable>;
 export type DeliveryRow = Selectable<WebhookDeliveriesTable>;
@@ -26,6 +26,41 @@ export async function deleteEndpointCascade(db: Db, id: string): Promise<void> {
   await db.deleteFrom('webhook_attempts').where('endpoint_id', '=', id).execute();
   await db.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).execute();
   await db.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
+}
+
+/** What one pruning chunk found to delete, and what it deleted (a node pruning at once may have taken some first). */
+export interface PrunedChunk {
+  found: number;
+  deleted: number;
+}
+
+/** Deletes up to `limit` deliveries that finished (delivered or failed) before `before`, with their attempts. */
+export async function deleteFinishedDeliveries(db: Kysely<Database>, before: number, limit: number): Promise<PrunedChunk> {
+  return db.transaction().execute(async (tx) => {
+    const done = await tx.selectFrom('webhook_deliveries').select('id').where('status', 'in', ['delivered', 'failed']).where('completed_at', '<', before).limit(limit).execute();
+    const ids = done.map((d) => d.id);
+    if (ids.length === 0) return { found: 0, deleted: 0 };
+    await tx.deleteFrom('webhook_attempts').where('delivery_id', 'in', ids).execute();
+    const deleted = await tx.deleteFrom('webhook_deliveries').where('id', 'in', ids).executeTakeFirst();
+    return { found: ids.length, deleted: Number(deleted.numDeletedRows) };
+  });
+}
+
+/**
+ * Deletes up to `limit` events created before `before` that no delivery refers
+ * to any more. Deliveries are written with their event, so an old event gets no new ones.
+ */
+export async function deleteUnreferencedEvents(db: Db, before: number, limit: number): Promise<PrunedChunk> {
+  const unreferenced = await db
+    .selectFrom('webhook_events as e')
+    .select('e.id')
+    .where('e.created_at', '<', before)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id'))))
+    .limit(limit)
+    .execute();
+  if (unreferenced.length === 0) return { found: 0, deleted: 0 };
+  const deleted = await db.deleteFrom('webhook_events').where('id', 'in', unreferenced.map((e) => e.id)).executeTakeFirst();
+  return { found: unreferenced.length, deleted: Number(deleted.numDeletedRows) };
 }
 
 /**

@@ -13,6 +13,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
+import { PeriodicJob } from '../ops/periodic-job.js';
 import type { Database } from '../store/schema.js';
 import { foldIntoDays, rollupOf, rollupRow, upsertRollupRows } from './writer.js';
 
@@ -68,42 +69,9 @@ async function foldMinutes(db: Kysely<Database>, before: number): Promise<number
   });
 }
 
-export class UsagePruner {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
-  failures = 0;
-  last: PruneResult | null = null;
-
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly clock: Clock,
-    private readonly retentionDays: number,
-    private readonly intervalMs = 3_600_000,
-  ) {}
-
-  start(): void {
-    void this.runOnce();
-    this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
-    this.timer.unref();
-  }
-
-  /** Prunes now; an overlapping call shares the running prune. */
-  async runOnce(): Promise<PruneResult | null> {
-    if (!this.running) {
-      this.running = pruneUsage(this.db, this.clock.now(), this.retentionDays)
-        .then((r) => (this.last = r))
-        .catch(() => {
-          this.failures++;
-          return null;
-        })
-        .finally(() => (this.running = null));
-    }
-    return this.running as Promise<PruneResult | null>;
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+/** Prunes usage at start and hourly. */
+export class UsagePruner extends PeriodicJob<PruneResult> {
+  constructor(db: Kysely<Database>, clock: Clock, retentionDays: number, intervalMs = 3_600_000) {
+    super(() => pruneUsage(db, clock.now(), retentionDays), intervalMs);
   }
 }

@@ -13,6 +13,7 @@ import { webhooksMigration } from './005-webhooks.js';
 import { scaleOutMigration } from './006-scale-out.js';
 import { usageByTimeMigration } from './007-usage-by-time.js';
 import { dayRollupsFoldedMigration } from './008-day-rollups-folded.js';
+import { webhookRetentionMigration } from './009-webhook-retention.js';
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -26,6 +27,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '006-scale-out': scaleOutMigration(dialect),
         '007-usage-by-time': usageByTimeMigration,
         '008-day-rollups-folded': dayRollupsFoldedMigration(dialect),
+        '009-webhook-retention': webhookRetentionMigration,
       };
     },
   };
