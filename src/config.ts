@@ -24,6 +24,8 @@ export interface Config {
   /** Failed authentications per IP per minute before 429 (SPEC: 100; only the bench may raise it). */
   failedAuthPerMinute: number;
   usageRetentionDays: number;
+  /** When set, `GET /metrics` wants `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
   /** Finished webhook deliveries (and events no delivery needs) are kept this long. */
   webhookRetentionDays: number;
   /** How often buffered usage events are written (ms); a full batch is written at once regardless. */
@@ -93,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usageRetentionDays: integer('ATENDER_USAGE_RETENTION_DAYS', env.ATENDER_USAGE_RETENTION_DAYS, 30, 1, 3650),
     webhookRetentionDays: integer('ATENDER_WEBHOOK_RETENTION_DAYS', env.ATENDER_WEBHOOK_RETENTION_DAYS, 30, 1, 3650),
     usageFlushMs: integer('ATENDER_USAGE_FLUSH_MS', env.ATENDER_USAGE_FLUSH_MS, 1_000, 10, 4_000),
+    metricsToken: metricsToken(env.ATENDER_METRICS_TOKEN),
     webhooks: {
       retryScheduleMs: durations('ATENDER_WEBHOOK_RETRY_SCHEDULE', env.ATENDER_WEBHOOK_RETRY_SCHEDULE, [...DEFAULT_RETRY_SCHEDULE_MS]),
       leaseMs: Math.max(1_000, duration('ATENDER_WEBHOOK_LEASE', env.ATENDER_WEBHOOK_LEASE, 60_000)),
@@ -115,6 +118,14 @@ function durations(name: string, value: string | undefined, fallback: number[]):
   const list = value.split(',').map((part) => duration(name, part, 0));
   if (list.length > 20) throw new ConfigError(`${name} takes at most 20 delays`);
   return list;
+}
+
+function metricsToken(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  if (value.length < 16 || value.length > 256 || !/^[\x21-\x7e]+$/.test(value)) {
+    throw new ConfigError('ATENDER_METRICS_TOKEN must be 16 to 256 printable characters without spaces');
+  }
+  return value;
 }
 
 function secretsKey(value: string | undefined): string | null {

@@ -16,3 +16,16 @@ describe('bench-only configuration', () => {
     expect(() => loadConfig({ ATENDER_BENCH_BASELINE: '1', ATENDER_BENCH_FAILED_AUTH_PER_MINUTE: 'lots' })).toThrow(ConfigError);
   });
 });
+
+describe('the metrics token', () => {
+  it('is off by default, and taken as given when it is long enough', () => {
+    expect(loadConfig({}).metricsToken).toBeNull();
+    expect(loadConfig({ ATENDER_METRICS_TOKEN: 'prom-scraper-0123456789' }).metricsToken).toBe('prom-scraper-0123456789');
+  });
+
+  it('refuses a short token, or one with spaces, naming the variable', () => {
+    for (const bad of ['short', 'has a space in it 0123', 'x'.repeat(257)]) {
+      expect(() => loadConfig({ ATENDER_METRICS_TOKEN: bad })).toThrow(/ATENDER_METRICS_TOKEN must be 16 to 256 printable characters/);
+    }
+  });
+});

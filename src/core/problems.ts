@@ -21,6 +21,7 @@ export const PROBLEMS = {
   idempotency_conflict: { status: 422, title: 'Idempotency key reused', about: 'This Idempotency-Key was used before with a different request body.' },
   payload_too_large: { status: 413, title: 'Payload too large', about: 'Request bodies are limited to 1 MiB.' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', about: 'Send JSON with `Content-Type: application/json`.' },
+  metrics_token_required: { status: 401, title: 'Metrics token required', about: 'This server serves `/metrics` only with `Authorization: Bearer <token>`, the token its operator set in `ATENDER_METRICS_TOKEN`.' },
   session_required: { status: 401, title: 'Sign-in required', about: 'Management calls need a signed-in session.' },
   invalid_credentials: { status: 401, title: 'Wrong email or password', about: 'The email and password do not match an admin. After repeated failures sign-in is paused; an operator can run `atender admin reset-password`.' },
   csrf_rejected: { status: 403, title: 'Cross-site request refused', about: 'A mutating management call must come from the dashboard origin or carry the CSRF token.' },

@@ -1,11 +1,14 @@
 /**
  * What operators and load balancers use: `/healthz` (the process answers),
  * `/readyz` (the database answers; Redis and key-feed state reported), Prometheus
- * `/metrics`, a request counter by route template, and one log line per
+ * `/metrics` (behind a bearer token when ATENDER_METRICS_TOKEN is set), a request counter by route template, and one log line per
  * Redis or LISTEN transition.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import { ApiError } from '../core/problems.js';
+import { bearerToken } from './auth-plugin.js';
 import type { ServingRuntime } from '../runtime.js';
 
 const READY_DB_TIMEOUT_MS = 1_000;
@@ -42,10 +45,30 @@ export function registerOperations(app: FastifyInstance, runtime: ServingRuntime
     return reply.code(database ? 200 : 503).send(body);
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  const allowed = metricsAccess(runtime.config.metricsToken);
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (!allowed(request.headers.authorization)) {
+      throw new ApiError('metrics_token_required', 'send `Authorization: Bearer <ATENDER_METRICS_TOKEN>`', {}, { 'www-authenticate': 'Bearer realm="atender-metrics"' });
+    }
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
+}
+
+/**
+ * Whether an Authorization header opens /metrics: always without a token, else
+ * `Bearer <token>` (the scheme read as for API keys). Digests of equal length are
+ * compared in constant time, so the answer's timing says nothing about how much
+ * of a guess was right.
+ */
+export function metricsAccess(token: string | null): (authorization: string | undefined) => boolean {
+  if (token === null) return () => true;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  const expected = digest(token);
+  return (authorization) => {
+    const given = authorization === undefined ? null : bearerToken(authorization);
+    return given !== null && timingSafeEqual(digest(given), expected);
+  };
 }
 
 async function reachable(db: ServingRuntime['store']['db']): Promise<boolean> {

@@ -72,6 +72,36 @@ describe('operations endpoints', () => {
   });
 });
 
+describe('/metrics behind ATENDER_METRICS_TOKEN', () => {
+  const token = 'scrape-me-0123456789abcdef';
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ config: { metricsToken: token } });
+  });
+  afterAll(() => t.close());
+
+  it('answers 401 problem+json without the token or with a wrong one, and the metrics with it', async () => {
+    for (const authorization of [undefined, `Bearer ${token.slice(0, -1)}`, `Bearer ${token}x`, token, `bearer  ${token}`]) {
+      const res = await t.app.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} });
+      expect(res.statusCode, String(authorization)).toBe(401);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="atender-metrics"');
+      expect(res.json()).toMatchObject({ code: 'metrics_token_required', status: 401 });
+      expect(res.body).not.toContain(token);
+    }
+    for (const authorization of [`Bearer ${token}`, `bearer ${token}`]) {
+      const res = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization } });
+      expect(res.statusCode).toBe(200);
+      expect(sample(res.body, 'atender_live_nodes')).toBe(1);
+    }
+  });
+
+  it('leaves the other operations endpoints open for load balancers', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  });
+});
+
 describe('/readyz without a database', () => {
   it('answers 503 when the database cannot be reached, while /healthz still answers', async () => {
     const t = await startTestApp();
