@@ -6,6 +6,7 @@
 import { NOT_BLANK } from '../api/schemas/common.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type FieldError, PROBLEMS, type ProblemCode } from '../core/problems.js';
+import { isForeignKeyViolation } from '../store/dialect.js';
 
 export function problemBody(code: ProblemCode, detail: string, requestId: string, extras: Record<string, unknown> = {}) {
   const { status, title } = PROBLEMS[code];
@@ -50,6 +51,9 @@ export function toApiError(error: FastifyError | Error): ApiError | null {
     return new ApiError('invalid_request', 'the body is not valid JSON', { errors: [{ path: 'body', message: 'is not valid JSON' }] });
   }
   if (fe.statusCode === 404) return new ApiError('not_found', 'no such route');
+  // A row the write refers to was deleted after the request found it (PostgreSQL lets the two interleave);
+  // the write's transaction rolled back.
+  if (isForeignKeyViolation(error)) return new ApiError('conflict', 'something this request refers to was deleted while this request ran; nothing was written');
   return null;
 }
 

@@ -28,6 +28,12 @@ export function isUniqueViolation(error: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** A foreign key refused the write: the row it refers to is gone (SQLite or PostgreSQL). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const e = error as { code?: string } | null;
+  return e?.code === '23503' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
 /**
  * The columns of the unique constraint a write violated, read from the engine's
  * error: PostgreSQL's detail "Key (tenant_id, email)=(...) already exists",
