@@ -5,16 +5,19 @@ import { V1_ROUTES } from '../helpers/routes.js';
 interface Operation {
   security?: { apiKey?: string[] }[];
   requestBody?: { content: Record<string, { schema: unknown }> };
-  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+  responses: Record<string, { content?: Record<string, { schema: unknown }>; headers?: Record<string, { schema: { type: string } }> }>;
   parameters?: { in: string; name: string }[];
 }
 
 describe('GET /openapi.json documents the tenant API', () => {
   let t: TestApp;
   let paths: Record<string, Record<string, Operation>>;
+  let schemas: Record<string, { required?: string[] }>;
   beforeAll(async () => {
     t = await startTestApp();
-    paths = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths;
+    const document = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    paths = document.paths;
+    schemas = document.components.schemas;
   });
   afterAll(() => t.close());
 
@@ -43,5 +46,27 @@ describe('GET /openapi.json documents the tenant API', () => {
       if (['POST', 'PATCH', 'PUT'].includes(method)) expect(op.requestBody?.content['application/json']?.schema, `${method} ${path}`).toBeDefined();
       if (method === 'POST') expect(op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'), `${method} ${path}`).toBe(true);
     }
+  });
+
+  it('documents what the key pipeline adds: rate-limit headers on success, Idempotent-Replayed where a key is taken, and its refusals as problem+json', async () => {
+    const rateLimit = ['RateLimit-Policy', 'RateLimit', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
+    expect(schemas.Problem?.required).toEqual(['type', 'title', 'status', 'detail', 'code', 'request_id']);
+    for (const { method, path, op } of operations()) {
+      const where = `${method} ${path}`;
+      for (const [status, response] of Object.entries(op.responses).filter(([s]) => s.startsWith('2'))) {
+        expect(Object.keys(response.headers ?? {}), `${where} ${status}`).toEqual(expect.arrayContaining(rateLimit));
+        expect('Idempotent-Replayed' in (response.headers ?? {}), `${where} ${status}`).toBe(method === 'POST');
+      }
+      for (const status of ['401', '403', '429']) {
+        expect(op.responses[status]?.content?.['application/problem+json']?.schema, `${where} ${status}`).toEqual({ $ref: '#/components/schemas/Problem' });
+      }
+      expect(op.responses['429']?.headers?.['Retry-After']?.schema.type, where).toBe('integer');
+    }
+    // What it documents is what a request gets.
+    const key = await t.key({ scopes: ['contacts:write'] });
+    const created = await t.request(key.key, { method: 'POST', url: '/v1/contacts', payload: { email: 'doc@example.com' }, headers: { 'idempotency-key': 'doc-1' } });
+    const replayed = await t.request(key.key, { method: 'POST', url: '/v1/contacts', payload: { email: 'doc@example.com' }, headers: { 'idempotency-key': 'doc-1' } });
+    for (const name of rateLimit) expect(created.headers[name.toLowerCase()], name).toBeDefined();
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
   });
 });
