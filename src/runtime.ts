@@ -115,6 +115,8 @@ export async function openServingRuntime(config: Config, clock: Clock = systemCl
     feed: () => ({ healthy: feed.healthy(clock.now()), listening: listener ? listener.listening : null, failures: feed.failures }),
     limiter: () => ({ degraded: store.status().degraded, degradations: fallback?.degradations ?? 0 }),
     liveNodes: () => heartbeat.liveNodes,
+    // Read at scrape time, once the dispatcher below exists.
+    webhooks: () => dispatcher.stats,
   });
   const limiter = new MeteredLimiter(store, (where, decision, seconds) => metrics.limiterDecision(where, decision, seconds));
   const dispatcher = new WebhookDispatcher(base.store, clock, config.webhooks, new TargetGuard(config.webhooksAllowPrivate), new SecretBox(config.webhooks.secretsKey));

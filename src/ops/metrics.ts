@@ -18,6 +18,7 @@ export interface MetricSources {
   feed(): { healthy: boolean; listening: boolean | null; failures: number };
   limiter(): { degraded: boolean; degradations: number };
   liveNodes(): number;
+  webhooks(): { delivered: number; retried: number; failed: number; endpointsDisabled: number };
 }
 
 export class Metrics {
@@ -70,6 +71,20 @@ export class Metrics {
     });
     counter('atender_key_feed_failures_total', 'Failed polls of the key change feed', () => sources.feed().failures);
     gauge('atender_live_nodes', 'Serving nodes seen in the last 15 s (heartbeats)', () => sources.liveNodes());
+    new Counter({
+      name: 'atender_webhook_attempts_total',
+      help: 'Webhook delivery attempts this node made, by what followed: delivered, retry (scheduled again) or failed (no retry left, or 410 Gone)',
+      labelNames: ['outcome'],
+      registers: r,
+      collect(this: Counter<'outcome'>) {
+        const { delivered, retried, failed } = sources.webhooks();
+        this.reset();
+        this.inc({ outcome: 'delivered' }, delivered);
+        this.inc({ outcome: 'retry' }, retried);
+        this.inc({ outcome: 'failed' }, failed);
+      },
+    });
+    counter('atender_webhook_endpoints_disabled_total', 'Endpoints this node switched off (410 Gone, or 5 days without a success)', () => sources.webhooks().endpointsDisabled);
   }
 
   request(method: string, route: string, status: number, seconds: number): void {

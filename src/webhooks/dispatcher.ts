@@ -40,8 +40,8 @@ export class WebhookDispatcher {
   private poll: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   readonly attemptTimeoutMs: number;
-  /** Attempts this node made (recorded ones). */
-  readonly stats = { attempts: 0, delivered: 0 };
+  /** Attempts this node made (recorded ones), by what followed them, and endpoints it switched off. */
+  readonly stats = { attempts: 0, delivered: 0, retried: 0, failed: 0, endpointsDisabled: 0 };
 
   constructor(
     private readonly store: Store,
@@ -177,9 +177,7 @@ export class WebhookDispatcher {
     const failingFor = d.failing_since === null ? 0 : now - d.failing_since;
     const disableReason = gone ? 'gone' : !delivered && failingFor >= DISABLE_AFTER_FAILING_MS ? 'failing' : null;
     const responseBody = result.body.length > RESPONSE_LOG_LIMIT ? result.body.slice(0, RESPONSE_LOG_LIMIT) : result.body;
-    this.stats.attempts++;
-    if (delivered) this.stats.delivered++;
-    await this.store.db.transaction().execute(async (tx) => {
+    const counted = await this.store.db.transaction().execute(async (tx) => {
       await insertAttempt(tx, {
         deliveryId: d.id,
         endpointId: d.endpoint_id,
@@ -200,7 +198,7 @@ export class WebhookDispatcher {
         updated_at: now,
         completed_at: retryIn === null ? now : null,
       });
-      if (!settled) return;
+      if (!settled) return false;
       // The endpoint row is touched only when its health changes, so concurrent successes do not queue on it.
       const endpoint = tx.updateTable('webhook_endpoints').where('id', '=', d.endpoint_id);
       if (delivered && d.failing_since !== null) await endpoint.set({ failing_since: null }).execute();
@@ -208,11 +206,19 @@ export class WebhookDispatcher {
       if (disableReason) {
         const disabled = await tx.updateTable('webhook_endpoints').set({ enabled: 0, disabled_reason: disableReason, updated_at: now }).where('id', '=', d.endpoint_id).where('enabled', '=', 1).executeTakeFirst();
         if (Number(disabled.numUpdatedRows) > 0) {
+          this.stats.endpointsDisabled++;
           const why = disableReason === 'gone' ? 'the receiver answered 410 Gone' : 'every delivery failed for 5 days';
           await appendAudit(tx, WEBHOOK_SYSTEM, { orgId: d.org_id!, tenantId: d.tenant_id, action: 'webhook_endpoint.disabled', before: { enabled: true }, after: { enabled: false, endpoint_id: d.endpoint_id, url: d.url, reason: disableReason, detail: why } }, now);
           this.log.warn({ endpoint_id: d.endpoint_id, reason: disableReason }, `webhook endpoint disabled: ${why}`);
         }
       }
+      return true;
     });
+    // Counted once committed, and only when this node still held the delivery.
+    if (!counted) return;
+    this.stats.attempts++;
+    if (delivered) this.stats.delivered++;
+    else if (retryIn === null) this.stats.failed++;
+    else this.stats.retried++;
   }
 }

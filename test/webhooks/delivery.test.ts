@@ -24,6 +24,21 @@ describe('webhook delivery to a real receiver', () => {
     return res.json() as { id: string; slug: string };
   };
   const deliveries = (endpointId: string) => t.runtime.webhooks.deliveries(endpointId, 100);
+  /** The webhook counters of /metrics, as an operator's Prometheus scrapes them. */
+  const webhookMetrics = async () => {
+    const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+    return {
+      delivered: value(/^atender_webhook_attempts_total\{outcome="delivered"\} (\d+)$/m),
+      retry: value(/^atender_webhook_attempts_total\{outcome="retry"\} (\d+)$/m),
+      failed: value(/^atender_webhook_attempts_total\{outcome="failed"\} (\d+)$/m),
+      disabled: value(/^atender_webhook_endpoints_disabled_total (\d+)$/m),
+    };
+  };
+  const metricsSince = async (before: Awaited<ReturnType<typeof webhookMetrics>>) => {
+    const now = await webhookMetrics();
+    return { delivered: now.delivered - before.delivered, retry: now.retry - before.retry, failed: now.failed - before.failed, disabled: now.disabled - before.disabled };
+  };
 
   beforeAll(async () => {
     t = await startTestApp({ clock, config: { webhooksAllowPrivate: true } });
@@ -91,6 +106,7 @@ describe('webhook delivery to a real receiver', () => {
   it('gives up after the schedule is spent; a manual retry sends it once more', async () => {
     const r = await receiver([{ status: 503 }]);
     const ep = await endpoint(r.url);
+    const before = await webhookMetrics();
     await publish('Failing article');
     for (let i = 0; i < 8; i++) {
       await t.runtime.dispatcher.runDue();
@@ -98,6 +114,7 @@ describe('webhook delivery to a real receiver', () => {
     }
     let [delivery] = await deliveries(ep.id);
     expect(delivery).toMatchObject({ status: 'failed', attempt_count: 8, last_status: 503 });
+    expect(await metricsSince(before)).toEqual({ delivered: 0, retry: 7, failed: 1, disabled: 0 });
     expect(r.received).toHaveLength(8);
     expect(await t.runtime.dispatcher.runDue()).toBe(0);
     r.answers = [{ status: 200 }];
@@ -107,14 +124,17 @@ describe('webhook delivery to a real receiver', () => {
     expect(await t.runtime.dispatcher.runDue()).toBe(1);
     [delivery] = await deliveries(ep.id);
     expect(delivery).toMatchObject({ status: 'delivered', attempt_count: 9 });
+    expect(await metricsSince(before)).toEqual({ delivered: 1, retry: 7, failed: 1, disabled: 0 });
   });
 
   it('a 410 disables the endpoint, tells the admins in the audit log, and stops deliveries', async () => {
     const r = await receiver([{ status: 410 }]);
     const ep = await endpoint(r.url);
+    const before = await webhookMetrics();
     await publish('Gone 1');
     await t.runtime.dispatcher.runDue();
     expect(await t.runtime.webhooks.require(ep.id)).toMatchObject({ enabled: false, disabled_reason: 'gone' });
+    expect(await metricsSince(before)).toEqual({ delivered: 0, retry: 0, failed: 1, disabled: 1 });
     const [delivery] = await deliveries(ep.id);
     expect(delivery).toMatchObject({ status: 'failed', last_status: 410 });
     const audit = await listAudit(t.runtime.store.db, t.org.org.id);
