@@ -61,17 +61,19 @@ export class FallbackLimiter implements RateLimiter {
     this.listeners.push(listener);
   }
 
-  async consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
-    if (this.degradedSince === null) {
-      try {
-        const decision = await this.shared.consume(keyId, limits, now);
+  // A plain promise chain rather than an async function: one promise a request fewer on the path every request takes.
+  consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
+    if (this.degradedSince !== null) return Promise.resolve(this.consumeLocally(keyId, limits, now));
+    return this.shared.consume(keyId, limits, now).then(
+      (decision) => {
         this.remember(keyId, decision, now);
         return decision;
-      } catch (error) {
+      },
+      (error: unknown) => {
         this.degrade(now, error);
-      }
-    }
-    return this.consumeLocally(keyId, limits, now);
+        return this.consumeLocally(keyId, limits, now);
+      },
+    );
   }
 
   status(): LimiterStatus {

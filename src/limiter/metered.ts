@@ -30,12 +30,13 @@ export class MeteredLimiter implements RateLimiter {
     return this.inner.kind;
   }
 
-  async consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
+  consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
     const started = performance.now();
-    const decision = await this.inner.consume(keyId, limits, now);
-    const { store, degraded } = this.inner.status();
-    this.observe(degraded ? 'local' : store, decision, (performance.now() - started) / 1000);
-    return decision;
+    return this.inner.consume(keyId, limits, now).then((decision) => {
+      const { store, degraded } = this.inner.status();
+      this.observe(degraded ? 'local' : store, decision, (performance.now() - started) / 1000);
+      return decision;
+    });
   }
 
   status(): LimiterStatus {

@@ -19,15 +19,22 @@ export const REDIS_COMMAND_TIMEOUT_MS = 50;
 
 // Every line mirrors core/limits.ts `decide`; tat is written with 17 significant
 // digits because Lua's default number-to-string keeps only 14. One call decides
-// for a whole batch of requests, in order (KEYS[i] with ARGV now, perMinute,
-// perDay at 3i-2..3i): a key asked for twice in a batch sees its own first write.
+// for a whole batch of requests, in order: KEYS[i] with now, perMinute and
+// perDay at 3i-2..3i of ARGV[1], one comma-separated string, and the answer is
+// one such string too, 7 numbers a key. A key asked for twice in a batch sees its
+// own first write. One argument and one bulk reply instead of 3 and 7 per key:
+// ioredis encoding and parsing those was a fifth of the server's CPU in bench
+// redis (measured: 35,000-37,000 -> 42,000-44,000 requests per server CPU-second).
+// Redis pays for the Lua string work: 5.2 -> 6.7 µs of its CPU per decision.
 const CONSUME_LUA = `
 local MINUTE, DAY, EPS = ${MINUTE_MS}, ${DAY_MS}, 1e-6
+local args = {}
+for v in string.gmatch(ARGV[1], '[^,]+') do args[#args + 1] = tonumber(v) end
 local out = {}
 for i = 1, #KEYS do
-  local now = tonumber(ARGV[3 * i - 2])
-  local perMinute = tonumber(ARGV[3 * i - 1])
-  local perDay = tonumber(ARGV[3 * i])
+  local now = args[3 * i - 2]
+  local perMinute = args[3 * i - 1]
+  local perDay = args[3 * i]
   local interval = MINUTE / perMinute
   local today = math.floor(now / DAY)
   local s = redis.call('HMGET', KEYS[i], 't', 'd', 'c')
@@ -66,14 +73,14 @@ for i = 1, #KEYS do
   out[n + 6] = dayReset
   out[n + 7] = retryAfter
 end
-return out
+return table.concat(out, ',')
 `;
 const REPLY_FIELDS = 7;
 const MAX_BATCH = 256;
 
 interface ScriptedRedis extends Redis {
-  /** `numberOfKeys`, the keys, then (now, perMinute, perDay) per key; 7 numbers back per key. */
-  atenderConsume(...args: (string | number)[]): Promise<number[]>;
+  /** `numberOfKeys`, the keys, then "now,perMinute,perDay,..." for them; "7 numbers a key" back, comma-separated. */
+  atenderConsume(...args: (string | number)[]): Promise<string>;
 }
 
 interface Waiting {
@@ -156,22 +163,33 @@ export class RedisLimiter implements RateLimiter {
     if (batch.length === 0) return;
     this.waiting = [];
     const args: (string | number)[] = [batch.length];
-    for (const w of batch) args.push(w.key);
-    for (const w of batch) args.push(w.now, w.limits.perMinute, w.limits.perDay);
+    let numbers = '';
+    for (const w of batch) {
+      args.push(w.key);
+      numbers += `${numbers === '' ? '' : ','}${w.now},${w.limits.perMinute},${w.limits.perDay}`;
+    }
+    args.push(numbers);
     withDeadline(this.redis.atenderConsume(...args), this.timeoutMs).then(
-      (reply) => {
+      (packed) => {
+        const reply = typeof packed === 'string' ? packed.split(',') : [];
+        if (reply.length !== batch.length * REPLY_FIELDS) {
+          // A script of another version still loaded under this name, say: an outage for these requests, not a hang.
+          const error = new Error(`the limiter script answered ${reply.length} numbers for ${batch.length} keys`);
+          for (const w of batch) w.reject(error);
+          return;
+        }
         for (let i = 0; i < batch.length; i++) {
           const r = i * REPLY_FIELDS;
           const { limits, resolve } = batch[i]!;
           resolve({
-            allowed: reply[r] === 1,
-            violated: VIOLATED[reply[r + 1]!] ?? null,
+            allowed: reply[r] === '1',
+            violated: VIOLATED[Number(reply[r + 1])] ?? null,
             limits,
-            minuteRemaining: reply[r + 2]!,
-            minuteReset: reply[r + 3]!,
-            dayRemaining: reply[r + 4]!,
-            dayReset: reply[r + 5]!,
-            retryAfter: reply[r + 6]!,
+            minuteRemaining: Number(reply[r + 2]),
+            minuteReset: Number(reply[r + 3]),
+            dayRemaining: Number(reply[r + 4]),
+            dayReset: Number(reply[r + 5]),
+            retryAfter: Number(reply[r + 6]),
           });
         }
       },
