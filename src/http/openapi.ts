@@ -63,9 +63,9 @@ const RATE_LIMIT_HEADERS = {
   'X-RateLimit-Reset': header('integer', 'Seconds until it is full again (minute) or resets (day)'),
 };
 
-const problem = (description: string, headers: Record<string, Json> = {}) => ({
+const problem = (description: string, headers?: Record<string, Json>) => ({
   description,
-  ...(Object.keys(headers).length > 0 ? { headers } : {}),
+  ...(headers ? { headers } : {}),
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
 

@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { newId } from '../core/ids.js';
 import { supportsSkipLocked } from './dialect.js';
 import type { Store } from './db.js';
+import type { PrunedChunk } from './chunks.js';
 import type { Db } from './keys-repo.js';
 import type { Database, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from './schema.js';
 
@@ -26,12 +27,6 @@ export async function deleteEndpointCascade(db: Db, id: string): Promise<void> {
   await db.deleteFrom('webhook_attempts').where('endpoint_id', '=', id).execute();
   await db.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).execute();
   await db.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
-}
-
-/** What one pruning chunk found to delete, and what it deleted (a node pruning at once may have taken some first). */
-export interface PrunedChunk {
-  found: number;
-  deleted: number;
 }
 
 /** Deletes up to `limit` deliveries that finished (delivered or failed) before `before`, with their attempts. */

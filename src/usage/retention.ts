@@ -14,6 +14,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { PeriodicJob } from '../ops/periodic-job.js';
+import { type PrunedChunk, inChunks } from '../store/chunks.js';
 import type { Database } from '../store/schema.js';
 import { foldIntoDays, rollupOf, rollupRow, upsertRollupRows } from './writer.js';
 
@@ -29,28 +30,21 @@ export interface PruneResult {
 export async function pruneUsage(db: Kysely<Database>, now: number, retentionDays: number): Promise<PruneResult> {
   const eventsBefore = now - retentionDays * DAY_MS;
   const minutesBefore = now - MINUTE_ROLLUP_DAYS * DAY_MS;
-  let events = 0;
-  // A range of the ts index, in chunks, so no one delete holds the database for long.
-  for (;;) {
+  // A range of the ts index.
+  const events = await inChunks(CHUNK, async () => {
     const result = await db
       .deleteFrom('usage_events')
       .where('id', 'in', (eb) => eb.selectFrom('usage_events').select('id').where('ts', '<', eventsBefore).limit(CHUNK))
       .executeTakeFirst();
     const n = Number(result.numDeletedRows);
-    events += n;
-    if (n < CHUNK) break;
-  }
-  let minuteRollups = 0;
-  for (;;) {
-    const n = await foldMinutes(db, minutesBefore);
-    minuteRollups += n;
-    if (n < CHUNK) break;
-  }
+    return { found: n, deleted: n };
+  });
+  const minuteRollups = await inChunks(CHUNK, () => foldMinutes(db, minutesBefore));
   return { events, minuteRollups };
 }
 
-/** Moves up to CHUNK minute rollups older than `before` into their day rollups; returns how many. */
-async function foldMinutes(db: Kysely<Database>, before: number): Promise<number> {
+/** Moves up to CHUNK minute rollups older than `before` into their day rollups. */
+async function foldMinutes(db: Kysely<Database>, before: number): Promise<PrunedChunk> {
   return db.transaction().execute(async (tx) => {
     const oldest = tx
       .selectFrom('usage_rollups')
@@ -65,7 +59,8 @@ async function foldMinutes(db: Kysely<Database>, before: number): Promise<number
       .returningAll()
       .execute();
     await upsertRollupRows(tx, foldIntoDays(moved.map(rollupOf)).map(rollupRow));
-    return moved.length;
+    // Only the delete that returned a row folds it: what was found is what was moved.
+    return { found: moved.length, deleted: moved.length };
   });
 }
 

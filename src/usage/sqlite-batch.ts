@@ -31,9 +31,10 @@ const MARK = '\u0001';
 const ROWS_PER_INSERT = 50;
 
 const EVENT_COLUMNS = ['key_id', 'secret_id', 'ts', 'method', 'route', 'status', 'latency_ms', 'ip'] as const;
-const ROLLUP_KEY_COLUMNS = ['key_id', 'period', 'bucket_start', 'route', 'status', 'required_scopes', 'count', 'latency_ms_sum'] as const;
+const ROLLUP_PRIMARY_KEY = ['key_id', 'period', 'bucket_start', 'route', 'status'] as const;
 const ROLLUP_ADDED_COLUMNS = ['count', 'latency_ms_sum'] as const;
-const ROLLUP_WHERE_COLUMNS = ['key_id', 'period', 'bucket_start', 'route', 'status'] as const;
+// An inserted rollup's columns before its histogram ones.
+const ROLLUP_KEY_COLUMNS = [...ROLLUP_PRIMARY_KEY, 'required_scopes', ...ROLLUP_ADDED_COLUMNS] as const;
 
 function markerRows(columns: readonly string[], rows: number): Record<string, string>[] {
   return Array.from({ length: rows }, (_, row) => Object.fromEntries(columns.map((c) => [c, `${MARK}${row}:${c}`])));
@@ -53,10 +54,6 @@ function pushEvent(params: unknown[], e: UsageEvent): void {
   params.push(e.keyId, e.secretId, e.ts, e.method, e.route, e.status, e.latencyMs, e.ip);
 }
 
-function rollupKeyParams(r: Rollup): unknown[] {
-  return [r.key_id, r.period, r.bucket_start, r.route, r.status, r.required_scopes, r.count, r.latency_ms_sum];
-}
-
 /** Returns a function that writes one batch in one transaction, synchronously. */
 export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly UsageEvent[]) => void {
   const compiler = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
@@ -64,19 +61,19 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
     preparePositional(sqlite, usageStatements.insertEvents(compiler, markerRows(EVENT_COLUMNS, rows) as never).compile(), EVENT_COLUMNS, rows);
   const upsertRollup = (columns: readonly string[]) =>
     preparePositional(sqlite, usageStatements.upsertRollups(compiler, markerRows(columns, 1) as unknown as RollupInsert[]).compile(), columns, 1);
-  const insertMany = insertEvents(ROWS_PER_INSERT);
-  const insertOne = insertEvents(1);
-  const upsertWhole = upsertRollup([...ROLLUP_KEY_COLUMNS, ...LATENCY_COLUMNS]);
-  const upsertOneBucket = LATENCY_COLUMNS.map((c) => upsertRollup([...ROLLUP_KEY_COLUMNS, c]));
   const addToRollup = (histogram: readonly string[]) =>
     preparePositional(
       sqlite,
       usageStatements.addToRollup(compiler, markerRows([...ROLLUP_KEY_COLUMNS, ...histogram], 1)[0] as unknown as RollupInsert).compile(),
-      [...ROLLUP_ADDED_COLUMNS, ...histogram, ...ROLLUP_WHERE_COLUMNS],
+      [...ROLLUP_ADDED_COLUMNS, ...histogram, ...ROLLUP_PRIMARY_KEY],
       1,
     );
-  const addWhole = addToRollup(LATENCY_COLUMNS);
-  const addOneBucket = LATENCY_COLUMNS.map((c) => addToRollup([c]));
+  // The pair of statements for a rollup with these histogram columns: add to its row, or insert it.
+  const rollupStatements = (histogram: readonly string[]) => ({ add: addToRollup(histogram), upsert: upsertRollup([...ROLLUP_KEY_COLUMNS, ...histogram]) });
+  const insertMany = insertEvents(ROWS_PER_INSERT);
+  const insertOne = insertEvents(1);
+  const whole = rollupStatements(LATENCY_COLUMNS);
+  const oneBucket = LATENCY_COLUMNS.map((c) => rollupStatements([c]));
   const touchCompiled = usageStatements.touchSecret(compiler, `${MARK}0:secret_id`, `${MARK}0:ts` as unknown as number).compile();
   const touchSecret = sqlite.prepare(touchCompiled.sql);
   const touchParams = touchCompiled.parameters.map((p) => String(p).slice(String(p).indexOf(':') + 1));
@@ -97,18 +94,11 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
     }
     for (const rollup of rollUp(batch)) {
       const bucket = soleBucket(rollup);
-      const added: unknown[] = [rollup.count, rollup.latency_ms_sum];
-      if (bucket >= 0) added.push(rollup.count);
-      else for (let b = 0; b < LATENCY_BUCKETS; b++) added.push(rollup.histogram[b]);
-      added.push(rollup.key_id, rollup.period, rollup.bucket_start, rollup.route, rollup.status);
-      if ((bucket >= 0 ? addOneBucket[bucket]! : addWhole).run(added).changes > 0) continue;
-      const params = rollupKeyParams(rollup);
-      if (bucket >= 0) {
-        params.push(rollup.count);
-        upsertOneBucket[bucket]!.run(params);
-      } else {
-        for (let b = 0; b < LATENCY_BUCKETS; b++) params.push(rollup.histogram[b]);
-        upsertWhole.run(params);
+      const { add, upsert } = bucket >= 0 ? oneBucket[bucket]! : whole;
+      const histogram = bucket >= 0 ? [rollup.count] : rollup.histogram;
+      const { key_id, period, bucket_start, route, status, required_scopes, count, latency_ms_sum } = rollup;
+      if (add.run([count, latency_ms_sum, ...histogram, key_id, period, bucket_start, route, status]).changes === 0) {
+        upsert.run([key_id, period, bucket_start, route, status, required_scopes, count, latency_ms_sum, ...histogram]);
       }
     }
     for (const [secretId, ts] of touches) touchSecret.run(touchParams.map((p) => (p === 'ts' ? ts : secretId)));

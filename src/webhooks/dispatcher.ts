@@ -41,7 +41,15 @@ export class WebhookDispatcher {
   private unsubscribe: (() => void) | null = null;
   readonly attemptTimeoutMs: number;
   /** Attempts this node made (recorded ones), by what followed them, and endpoints it switched off. */
-  readonly stats = { attempts: 0, delivered: 0, retried: 0, failed: 0, endpointsDisabled: 0 };
+  readonly stats = {
+    delivered: 0,
+    retried: 0,
+    failed: 0,
+    endpointsDisabled: 0,
+    get attempts(): number {
+      return this.delivered + this.retried + this.failed;
+    },
+  };
 
   constructor(
     private readonly store: Store,
@@ -177,6 +185,7 @@ export class WebhookDispatcher {
     const failingFor = d.failing_since === null ? 0 : now - d.failing_since;
     const disableReason = gone ? 'gone' : !delivered && failingFor >= DISABLE_AFTER_FAILING_MS ? 'failing' : null;
     const responseBody = result.body.length > RESPONSE_LOG_LIMIT ? result.body.slice(0, RESPONSE_LOG_LIMIT) : result.body;
+    let disabledHere = false;
     const counted = await this.store.db.transaction().execute(async (tx) => {
       await insertAttempt(tx, {
         deliveryId: d.id,
@@ -206,7 +215,7 @@ export class WebhookDispatcher {
       if (disableReason) {
         const disabled = await tx.updateTable('webhook_endpoints').set({ enabled: 0, disabled_reason: disableReason, updated_at: now }).where('id', '=', d.endpoint_id).where('enabled', '=', 1).executeTakeFirst();
         if (Number(disabled.numUpdatedRows) > 0) {
-          this.stats.endpointsDisabled++;
+          disabledHere = true;
           const why = disableReason === 'gone' ? 'the receiver answered 410 Gone' : 'every delivery failed for 5 days';
           await appendAudit(tx, WEBHOOK_SYSTEM, { orgId: d.org_id!, tenantId: d.tenant_id, action: 'webhook_endpoint.disabled', before: { enabled: true }, after: { enabled: false, endpoint_id: d.endpoint_id, url: d.url, reason: disableReason, detail: why } }, now);
           this.log.warn({ endpoint_id: d.endpoint_id, reason: disableReason }, `webhook endpoint disabled: ${why}`);
@@ -216,7 +225,7 @@ export class WebhookDispatcher {
     });
     // Counted once committed, and only when this node still held the delivery.
     if (!counted) return;
-    this.stats.attempts++;
+    if (disabledHere) this.stats.endpointsDisabled++;
     if (delivered) this.stats.delivered++;
     else if (retryIn === null) this.stats.failed++;
     else this.stats.retried++;

@@ -10,7 +10,8 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { PeriodicJob } from '../ops/periodic-job.js';
 import type { Database } from '../store/schema.js';
-import { type PrunedChunk, deleteFinishedDeliveries, deleteUnreferencedEvents } from '../store/webhooks-repo.js';
+import { inChunks } from '../store/chunks.js';
+import { deleteFinishedDeliveries, deleteUnreferencedEvents } from '../store/webhooks-repo.js';
 
 const DAY_MS = 86_400_000;
 const CHUNK = 1_000;
@@ -22,18 +23,9 @@ export interface WebhookPruneResult {
 
 export async function pruneWebhooks(db: Kysely<Database>, now: number, retentionDays: number): Promise<WebhookPruneResult> {
   const before = now - retentionDays * DAY_MS;
-  const result = { deliveries: 0, events: 0 };
-  // Until a chunk finds less than a full chunk: what it deleted may be less when another node pruned the same rows.
-  let chunk: PrunedChunk;
-  do {
-    chunk = await deleteFinishedDeliveries(db, before, CHUNK);
-    result.deliveries += chunk.deleted;
-  } while (chunk.found === CHUNK);
-  do {
-    chunk = await deleteUnreferencedEvents(db, before, CHUNK);
-    result.events += chunk.deleted;
-  } while (chunk.found === CHUNK);
-  return result;
+  const deliveries = await inChunks(CHUNK, () => deleteFinishedDeliveries(db, before, CHUNK));
+  const events = await inChunks(CHUNK, () => deleteUnreferencedEvents(db, before, CHUNK));
+  return { deliveries, events };
 }
 
 /** Prunes webhook history at start and hourly. */
