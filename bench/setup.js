@@ -85,9 +85,9 @@ export function insertManyKeys(target, total, spread, keysFile) {
   const now = Date.now();
   const time = encodeTime(now);
   const keyRow = `(?, '${target.orgId}', '${target.tenantId}', 'sandbox', ?, '["knowledge:read"]', 'enterprise', NULL, NULL, 1, NULL, '[]', NULL, ${now}, ${now})`;
-  const secretRow = `(?, ?, ?, 'sa_test_....', ${now}, NULL, NULL)`;
+  const secretRow = `(?, ?, ?, 'sa_test_....', ${now}, NULL)`;
   const insertKeys = db.prepare(`INSERT INTO api_keys (id, org_id, tenant_id, environment, name, scopes, tier, per_minute, per_day, active, expires_at, allowed_ips, revoked_at, created_at, updated_at) VALUES ${Array(ROWS).fill(keyRow).join(',')}`);
-  const insertSecrets = db.prepare(`INSERT INTO api_key_secrets (id, key_id, digest, hint, created_at, retires_at, last_used_at) VALUES ${Array(ROWS).fill(secretRow).join(',')}`);
+  const insertSecrets = db.prepare(`INSERT INTO api_key_secrets (id, key_id, digest, hint, created_at, retires_at) VALUES ${Array(ROWS).fill(secretRow).join(',')}`);
   const fill = db.transaction(() => {
     for (let from = 0; from + ROWS <= total; from += ROWS) {
       /** @type {string[]} */

@@ -135,7 +135,7 @@ export class KeyService {
         .execute();
       await tx
         .insertInto('api_key_secrets')
-        .values({ id: newId('sec', now), key_id: keyId, digest, hint: displayHint(secret), created_at: now, retires_at: null, last_used_at: null })
+        .values({ id: newId('sec', now), key_id: keyId, digest, hint: displayHint(secret), created_at: now, retires_at: null })
         .execute();
       await recordKeyChange(tx, keyId, 'created', now, digest);
       await appendAudit(tx, actor, { orgId: input.orgId, tenantId: tenant.id, keyId, action: 'api_key.created', after: { name, environment: input.environment, scopes, tier, per_minute: perMinute, per_day: perDay, expires_at: iso(input.expiresAt ?? null), allowed_ips: allowedIps } }, now);
@@ -227,7 +227,7 @@ export class KeyService {
       await tx.updateTable('api_key_secrets').set({ retires_at: now + graceMs }).where('key_id', '=', keyId).where('retires_at', 'is', null).execute();
       await tx
         .insertInto('api_key_secrets')
-        .values({ id: newId('sec', now), key_id: keyId, digest, hint: displayHint(secret), created_at: now, retires_at: null, last_used_at: null })
+        .values({ id: newId('sec', now), key_id: keyId, digest, hint: displayHint(secret), created_at: now, retires_at: null })
         .execute();
       await tx.updateTable('api_keys').set({ updated_at: now }).where('id', '=', keyId).execute();
       await recordKeyChange(tx, keyId, 'rotated', now, digest);

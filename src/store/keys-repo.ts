@@ -8,7 +8,8 @@ import type { ApiKeySecretsTable, ApiKeysTable, Database } from './schema.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 export type KeyRow = Selectable<ApiKeysTable>;
-export type SecretRow = Selectable<ApiKeySecretsTable>;
+/** A secret with its last-used time (api_key_last_use), null when never used. */
+export type SecretRow = Selectable<ApiKeySecretsTable> & { last_used_at: number | null };
 
 export async function findKeyRow(db: Db, keyId: string): Promise<KeyRow | undefined> {
   return db.selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirst();
@@ -16,7 +17,14 @@ export async function findKeyRow(db: Db, keyId: string): Promise<KeyRow | undefi
 
 export async function secretsOf(db: Db, keyIds: readonly string[]): Promise<SecretRow[]> {
   if (keyIds.length === 0) return [];
-  return db.selectFrom('api_key_secrets').selectAll().where('key_id', 'in', keyIds).orderBy('created_at', 'desc').execute();
+  return db
+    .selectFrom('api_key_secrets as s')
+    .leftJoin('api_key_last_use as u', 'u.secret_id', 's.id')
+    .selectAll('s')
+    .select('u.last_used_at')
+    .where('s.key_id', 'in', keyIds)
+    .orderBy('s.created_at', 'desc')
+    .execute();
 }
 
 function recordByDigestQuery(db: Db, digest: string) {

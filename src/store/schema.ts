@@ -60,7 +60,12 @@ export interface ApiKeySecretsTable {
   created_at: number;
   /** Null for the current secret; for a rotated-out one, when its grace ends. */
   retires_at: number | null;
-  last_used_at: number | null;
+}
+
+/** When a secret was last used, exact to the minute; no row for a secret never used. */
+export interface ApiKeyLastUseTable {
+  secret_id: string;
+  last_used_at: number;
 }
 
 /** Append-only feed of key changes that every node polls to invalidate its cache. */
@@ -296,6 +301,7 @@ export interface Database {
   admins: AdminsTable;
   api_keys: ApiKeysTable;
   api_key_secrets: ApiKeySecretsTable;
+  api_key_last_use: ApiKeyLastUseTable;
   key_changes: KeyChangesTable;
   audit_log: AuditLogTable;
   articles: ArticlesTable;

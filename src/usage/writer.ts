@@ -110,12 +110,17 @@ export const usageStatements = {
       .where('bucket_start', '=', row.bucket_start)
       .where('route', '=', row.route)
       .where('status', '=', row.status),
+  /** Raises a secret's last-used time (store/migrations/010-last-use-table.ts), never lowers it. */
   touchSecret: (db: Db, secretId: string, ts: number) =>
     db
-      .updateTable('api_key_secrets')
-      .set({ last_used_at: ts })
-      .where('id', '=', secretId)
-      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', ts)])),
+      .insertInto('api_key_last_use')
+      .values({ secret_id: secretId, last_used_at: ts })
+      .onConflict((oc) =>
+        oc
+          .column('secret_id')
+          .doUpdateSet((eb) => ({ last_used_at: eb.ref('excluded.last_used_at') }))
+          .where((eb) => eb('api_key_last_use.last_used_at', '<', eb.ref('excluded.last_used_at'))),
+      ),
 };
 
 /** Adds rollup rows into the table, in statements of ROLLUP_ROWS_PER_UPSERT. */

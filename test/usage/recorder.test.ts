@@ -79,7 +79,7 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
     }
     const me = await rt.store.db.selectFrom('usage_rollups').select('required_scopes').where('route', '=', 'POST /v1/knowledge/articles').executeTakeFirstOrThrow();
     expect(me.required_scopes).toBe('knowledge:write');
-    const secret = await rt.store.db.selectFrom('api_key_secrets').select('last_used_at').where('id', '=', secretId).executeTakeFirstOrThrow();
+    const secret = await rt.store.db.selectFrom('api_key_last_use').select('last_used_at').where('secret_id', '=', secretId).executeTakeFirstOrThrow();
     // Exact to the minute: written at most once a minute per secret.
     const latest = Math.max(...raw.map((e) => e.ts));
     expect(secret.last_used_at).toBeLessThanOrEqual(latest);

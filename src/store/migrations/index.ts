@@ -14,6 +14,7 @@ import { scaleOutMigration } from './006-scale-out.js';
 import { usageByTimeMigration } from './007-usage-by-time.js';
 import { dayRollupsFoldedMigration } from './008-day-rollups-folded.js';
 import { webhookRetentionMigration } from './009-webhook-retention.js';
+import { lastUseTableMigration } from './010-last-use-table.js';
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -28,6 +29,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '007-usage-by-time': usageByTimeMigration,
         '008-day-rollups-folded': dayRollupsFoldedMigration(dialect),
         '009-webhook-retention': webhookRetentionMigration,
+        '010-last-use-table': lastUseTableMigration(dialect),
       };
     },
   };
