@@ -76,36 +76,40 @@ describe('usage writer thread', () => {
       batch.push(...Array.from({ length: 40 }, (_, i) => once(i, i * 13.7)), once(41, 0.1), once(41, 900));
       for (const s of [store, other]) {
         await s.db.insertInto('usage_rollups').values({ ...rollupSeed }).execute(); // an existing row that the batch adds to
-        // A minute row another writer made: this writer has not seen its key, guesses "new", and must still add to it.
+        // A minute row another writer made, met by a batch that mostly inserts: it must still be added to.
         await s.db.insertInto('usage_rollups').values({ ...rollupSeed, period: 'minute', bucket_start: Date.UTC(2026, 1, 1, 23, 58), status: 429 }).execute();
         await s.db.insertInto('api_key_last_use').values({ secret_id: 'sec_p1', last_used_at: Date.UTC(2026, 1, 3) }).execute(); // later than the batch
       }
       const sqlite = openSqlite(sqlitePath(url));
-      // In two batches: the second adds to rows the first wrote (an update), or writes new ones.
+      // In three batches: the first two mostly write new rows (the batch goes on with upserts), the third only
+      // adds to rows already there (it goes on with updates).
+      const again = batch.slice(300, 400).map((e) => ({ ...e, latencyMs: e.latencyMs + 1 }));
       const write = preparedUsageWriter(sqlite);
       write(batch.slice(0, 350));
       write(batch.slice(350));
+      write(again);
       sqlite.close();
       await writeUsageBatch(other.db, batch);
+      await writeUsageBatch(other.db, again);
       const dump = async (s: Store) => ({
         events: await s.db.selectFrom('usage_events').select(['key_id', 'secret_id', 'ts', 'method', 'route', 'status', 'latency_ms', 'ip']).where('key_id', 'like', 'key_p%').orderBy('id').execute(),
         rollups: await s.db.selectFrom('usage_rollups').selectAll().where('key_id', 'like', 'key_p%').orderBy(['key_id', 'period', 'bucket_start', 'route', 'status']).execute(),
         lastUse: await s.db.selectFrom('api_key_last_use').selectAll().where('secret_id', 'like', 'sec_p%').orderBy('secret_id').execute(),
       });
       const [prepared, kysely] = [await dump(store), await dump(other)];
-      expect(prepared.events).toHaveLength(742);
+      expect(prepared.events).toHaveLength(842);
       expect(prepared.rollups.length).toBeGreaterThan(10);
       expect(prepared).toEqual(kysely);
       expect(prepared.lastUse.map((r) => r.secret_id)).toEqual(['sec_p0', 'sec_p1', 'sec_p2', 'sec_p3']);
       expect(Number(prepared.lastUse.find((r) => r.secret_id === 'sec_p1')!.last_used_at)).toBe(Date.UTC(2026, 1, 3)); // never lowered
       const seeded = prepared.rollups.find((r) => r.period === 'minute' && r.key_id === 'key_p0' && r.route === rollupSeed.route && r.status === 429 && r.bucket_start === Date.UTC(2026, 1, 1, 23, 58))!;
-      const seededFromBatch = batch.filter((e) => e.keyId === 'key_p0' && e.route === rollupSeed.route && e.status === 429 && e.ts < Date.UTC(2026, 1, 1, 23, 59)).length;
+      const seededFromBatch = [...batch, ...again].filter((e) => e.keyId === 'key_p0' && e.route === rollupSeed.route && e.status === 429 && e.ts < Date.UTC(2026, 1, 1, 23, 59)).length;
       expect(seededFromBatch).toBeGreaterThan(0);
       expect(Number(seeded.count)).toBe(rollupSeed.count + seededFromBatch);
       const day = prepared.rollups.find((r) => r.period === 'day' && r.route === rollupSeed.route && r.status === 201 && r.key_id === 'key_p0')!;
       expect(Number(day.count)).toBe(5); // day rollups are folded from minutes later, not written here
       const minutes = prepared.rollups.filter((r) => r.period === 'minute' && r.route === rollupSeed.route && r.status === 201 && r.key_id === 'key_p0');
-      const fromBatch = batch.filter((e) => e.keyId === 'key_p0' && e.route === rollupSeed.route && e.status === 201).length;
+      const fromBatch = [...batch, ...again].filter((e) => e.keyId === 'key_p0' && e.route === rollupSeed.route && e.status === 201).length;
       expect(minutes.reduce((n, r) => n + Number(r.count), 0)).toBe(fromBatch);
     } finally {
       await other.close();
