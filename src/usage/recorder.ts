@@ -62,7 +62,7 @@ export class UsageRecorder implements UsageSink {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush(), this.flushIntervalMs);
+    this.timer = setInterval(() => void this.flush(1, 'due'), this.flushIntervalMs);
     this.timer.unref();
   }
 
@@ -86,13 +86,22 @@ export class UsageRecorder implements UsageSink {
 
   /**
    * Writes what is buffered, batch by batch (with `minimum`, only while that many are waiting); resolves when done
-   * or a write failed. Concurrent calls share the running drain, then drain again.
+   * or a write failed. Concurrent calls share the running drain, then drain again. Then, for a writer that holds
+   * rollups: `all` of them (the default for a plain `flush()`), those `due`, or `none`.
    */
-  async flush(minimum = 1): Promise<void> {
+  async flush(minimum = 1, held: 'all' | 'due' | 'none' = minimum === 1 ? 'all' : 'none'): Promise<void> {
     while (this.draining) await this.draining;
-    if (this.buffer.length < minimum || this.buffer.length === 0) return;
-    this.draining = this.drain(minimum).finally(() => (this.draining = null));
-    return this.draining;
+    if (this.buffer.length >= minimum && this.buffer.length > 0) {
+      this.draining = this.drain(minimum).finally(() => (this.draining = null));
+      await this.draining;
+    }
+    if (held === 'none' || !this.writer.drainHeld) return;
+    try {
+      await this.writer.drainHeld(held === 'all');
+    } catch {
+      // Nothing held is lost: what did not commit is written at the next try.
+      this.stats.failedWrites++;
+    }
   }
 
   /** Stops the timer and writes what is left; whatever cannot be written is counted as dropped. */

@@ -28,6 +28,7 @@ import type SQLite from 'better-sqlite3';
 import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import { LATENCY_BUCKETS } from '../core/latency.js';
 import { LATENCY_COLUMNS, type Database } from '../store/schema.js';
+import { HeldRollups } from './held-rollups.js';
 import { type Rollup, type RollupInsert, type UsageEvent, LastUseThrottle, rollUp, usageStatements } from './writer.js';
 
 // Each bound parameter is compiled as a marker naming the row and column it takes its value from.
@@ -61,8 +62,28 @@ function pushEvent(params: unknown[], e: UsageEvent): void {
   params.push(e.keyId, e.secretId, e.ts, e.method, e.route, e.status, e.latencyMs, e.ip);
 }
 
-/** Returns a function that writes one batch in one transaction, synchronously. */
-export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly UsageEvent[]) => void {
+// Fewest held rollups a batch writes when some are due, and most an idle drain writes per transaction.
+const MIN_HELD_SLICE = 64;
+const IDLE_DRAIN_SLICE = 2_000;
+
+/** Writes one batch in one transaction, synchronously. */
+export interface PreparedUsageWriter {
+  (batch: readonly UsageEvent[], now?: number): void;
+  /**
+   * With `holdMs`: writes a slice of the held rollups that are due (of all of them with `all`) in a
+   * transaction of its own; true while more are due. Without `all` it does nothing while batches
+   * arrive: they write the held rollups.
+   */
+  drainHeld(all: boolean, now?: number): boolean;
+  /** Rollups held, not yet written. */
+  readonly held: number;
+}
+
+/**
+ * A writer for one connection. With `holdMs`, rollups are held across batches
+ * and written in key order (held-rollups.ts); without, each batch writes its own.
+ */
+export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?: number } = {}): PreparedUsageWriter {
   const compiler = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   const insertEvents = (rows: number) =>
     preparePositional(sqlite, usageStatements.insertEvents(compiler, markerRows(EVENT_COLUMNS, rows) as never).compile(), EVENT_COLUMNS, rows);
@@ -87,7 +108,7 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
   if (touchParams.some((p) => p !== 'ts' && p !== 'secret_id')) throw new Error(`touch statement has an unexpected parameter: ${touchParams.join(',')}`);
 
   const lastUse = new LastUseThrottle();
-  const write = sqlite.transaction((batch: readonly UsageEvent[], touches: readonly [string, number][]) => {
+  const write = sqlite.transaction((batch: readonly UsageEvent[], rollups: readonly Rollup[], touches: readonly [string, number][]) => {
     let i = 0;
     for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
       const params: unknown[] = [];
@@ -101,7 +122,7 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
     }
     let tried = 0;
     let found = 0;
-    for (const rollup of rollUp(batch)) {
+    for (const rollup of rollups) {
       const bucket = soleBucket(rollup);
       const { add, upsert } = bucket >= 0 ? oneBucket[bucket]! : whole;
       const histogram = bucket >= 0 ? [rollup.count] : rollup.histogram;
@@ -116,12 +137,41 @@ export function preparedUsageWriter(sqlite: SQLite.Database): (batch: readonly U
     }
     for (const [secretId, ts] of touches) touchSecret.run(touchParams.map((p) => (p === 'ts' ? ts : secretId)));
   });
-  return (batch) => {
+  // Each transaction takes the write lock up front; the connection's busy_timeout says whether to wait for it.
+  const holdMs = options.holdMs ?? 0;
+  if (holdMs <= 0) {
+    const writeBatch = (batch: readonly UsageEvent[]) => {
+      const touches = lastUse.due(batch);
+      write.immediate(batch, rollUp(batch), touches);
+      lastUse.committed(touches);
+    };
+    return Object.assign(writeBatch, { drainHeld: () => false, held: 0 });
+  }
+
+  const held = new HeldRollups(holdMs);
+  let lastBatchAt = Number.NEGATIVE_INFINITY;
+  const writeBatch = (batch: readonly UsageEvent[], now = Date.now()) => {
     const touches = lastUse.due(batch);
-    // Take the write lock up front; the connection's busy_timeout says whether to wait for it.
-    write.immediate(batch, touches);
+    held.rotate(now);
+    // Twice as many as the batch brings: the held rollups drain faster than they fill.
+    const slice = held.next(Math.max(MIN_HELD_SLICE, 2 * batch.length));
+    write.immediate(batch, slice, touches);
+    held.written(slice.length);
+    held.add(batch, now);
     lastUse.committed(touches);
+    lastBatchAt = now;
   };
+  const drainHeld = (all: boolean, now = Date.now()) => {
+    if (!all && now - lastBatchAt < holdMs) return false;
+    held.rotate(now, all);
+    const slice = held.next(IDLE_DRAIN_SLICE);
+    if (slice.length === 0) return false;
+    write.immediate([], slice, []);
+    held.written(slice.length);
+    held.rotate(now, all);
+    return held.next(1).length > 0;
+  };
+  return Object.defineProperty(Object.assign(writeBatch, { drainHeld }), 'held', { get: () => held.size }) as PreparedUsageWriter;
 }
 
 /** The one histogram bucket holding all of a rollup's requests, or -1. */

@@ -147,6 +147,8 @@ export interface BatchWriter {
   /** The batch size this writer works best with, when it has a preference. */
   readonly batchSize?: number;
   write(batch: readonly UsageEvent[]): Promise<void>;
+  /** For a writer that holds rollups across batches (held-rollups.ts): writes those due, or `all` of them. */
+  drainHeld?(all: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -223,7 +225,7 @@ export function rollupRow(r: Rollup): RollupRow {
   return row;
 }
 
-function byPrimaryKey(a: Rollup, b: Rollup): number {
+export function byPrimaryKey(a: Rollup, b: Rollup): number {
   return cmp(a.key_id, b.key_id) || cmp(a.period, b.period) || a.bucket_start - b.bucket_start || cmp(a.route, b.route) || a.status - b.status;
 }
 
