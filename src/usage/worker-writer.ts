@@ -64,11 +64,11 @@ const CLOSE_DRAIN_TRIES = 1_000;
  * default, they stalled the event loop on the disk for milliseconds, tens of
  * them with a million keys. The thread costs almost no CPU; it waits on I/O.
  */
-export function requestThreadWriter(file: string, checkpoints: CheckpointOptions = {}): BatchWriter {
+export function requestThreadWriter(file: string, checkpoints: CheckpointOptions = {}, holdMs = REQUEST_THREAD_HOLD_MS): BatchWriter {
   const sqlite = openSqlite(file);
   sqlite.pragma('busy_timeout = 0');
   sqlite.pragma('wal_autocheckpoint = 0');
-  const write = preparedUsageWriter(sqlite, { holdMs: REQUEST_THREAD_HOLD_MS });
+  const write = preparedUsageWriter(sqlite, { holdMs });
   // The log file is cut back to this size whenever it starts over (it keeps its high-water mark otherwise).
   sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   // Should the thread be lost, this connection goes back to checkpointing for itself.
@@ -179,6 +179,8 @@ function startCheckpointer(file: string, options: CheckpointOptions, onLost: () 
     },
     async stop() {
       stopping = true;
+      // Until its last checkpoint is done: a process with nothing else left would exit before it.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },

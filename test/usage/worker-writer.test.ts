@@ -135,24 +135,31 @@ describe('usage writer thread', () => {
     }
   });
 
-  it('a process with nothing else to do stays alive until its last batch is written', () => {
+  it.each([
+    ['a writer thread', 2],
+    ['the request thread (rollups held)', 1],
+  ])('a process with nothing else to do stays alive until its last batch is written, with %s', (_, cores) => {
     const dist = new URL('../../dist/', import.meta.url).href;
-    const target = join(dir, 'alone.db');
+    const target = join(dir, `alone-${cores}.db`);
     const script = `
       import { openStore } from '${dist}store/db.js';
       import { UsageRecorder } from '${dist}usage/recorder.js';
       import { usageWriterFor } from '${dist}usage/worker-writer.js';
-      const store = await openStore(${JSON.stringify(target)});
-      const recorder = new UsageRecorder(usageWriterFor(store, ${JSON.stringify(target)}));
-      for (let i = 0; i < 20000; i++) recorder.record({ keyId: 'key_alone', secretId: null, ts: i, method: 'GET', route: 'GET /v1/me', requiredScopes: '', status: 200, latencyMs: 1, ip: null });
+      let store = await openStore(${JSON.stringify(target)});
+      // The request thread's writer needs no store (the thread's falls back to it): closed, it keeps nothing alive.
+      if (${cores} === 1) await store.close();
+      const recorder = new UsageRecorder(usageWriterFor(store, ${JSON.stringify(target)}, ${cores}));
+      for (let i = 0; i < 20000; i++) recorder.record({ keyId: 'key_alone' + (i % 3000), secretId: null, ts: i, method: 'GET', route: 'GET /v1/me', requiredScopes: '', status: 200, latencyMs: 1, ip: null });
       await recorder.stop();
+      if (${cores} === 1) store = await openStore(${JSON.stringify(target)});
       const row = await store.db.selectFrom('usage_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
-      process.stdout.write(String(row.n));
+      const rollups = await store.db.selectFrom('usage_rollups').select((eb) => eb.fn.sum('count').as('n')).executeTakeFirst();
+      process.stdout.write(row.n + ' ' + rollups.n);
       await store.close();`;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe("20000");
+    expect(run.stdout).toBe('20000 20000');
   });
 
   it('the server connection reads then writes in a transaction while the thread commits batches, without SQLITE_BUSY', async () => {
