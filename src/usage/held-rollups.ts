@@ -32,6 +32,7 @@ export class HeldRollups {
   /** Being written, in primary-key order, from `cursor` on. */
   private draining: HeldRollup[] = [];
   private cursor = 0;
+  /** Written rollups, for reuse: never more than were once held at a time (at most twice `maxFilling`). */
   private readonly pool: HeldRollup[] = [];
 
   constructor(

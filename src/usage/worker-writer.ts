@@ -87,7 +87,8 @@ export function requestThreadWriter(file: string, checkpoints: CheckpointOptions
       } while (write.drainHeld(all));
     },
     close: async () => {
-      // What is held is written before the connection closes; the lock may be busy for a moment.
+      // What is held is written before the connection closes; the lock may be busy for a moment. Past about
+      // 10 s of a busy lock the held rollups are given up (their raw rows are written).
       for (let tries = 0; write.held > 0 && tries < CLOSE_DRAIN_TRIES; tries++) {
         await checkpointer.restarted();
         try {

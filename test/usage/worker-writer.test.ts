@@ -206,7 +206,7 @@ describe('usage writer thread', () => {
   it('on a single core rollups are held a moment and written in key order: usage shows within the SPEC\'s 5 s without a flush, and a flush or stop writes them at once', async () => {
     const sum = async (route: string) =>
       Number((await store.db.selectFrom('usage_rollups').select((eb) => eb.fn.sum<number>('count').as('n')).where('route', '=', route).executeTakeFirstOrThrow()).n ?? 0);
-    const recorder = new UsageRecorder(usageWriterFor(store, url, 1), { flushIntervalMs: 100 });
+    const recorder = new UsageRecorder(usageWriterFor(store, url, 1)); // the default flush interval, 1 s
     recorder.start();
     const many = (route: string) => Array.from({ length: 600 }, (_, i) => ({ ...event(i), keyId: `key_h${i % 300}`, route }));
     for (const e of many('GET /v1/held-a-moment')) recorder.record(e);
