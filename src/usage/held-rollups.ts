@@ -7,6 +7,9 @@
  * (2 MB) where a batch of rows that exist wrote 26. Held for a couple of seconds
  * and sorted, the same inserts fall many to a page.
  *
+ * Last-used times are held and sorted the same way: with a row per secret
+ * they were the other half of those pages.
+ *
  * Raw events are never held (they append at the end of their table anyway);
  * only their rollups wait, so usage reads lag by up to about twice the hold,
  * within the SPEC's 5 s. A crash loses what is held, as it loses the
@@ -32,6 +35,10 @@ export class HeldRollups {
   /** Being written, in primary-key order, from `cursor` on. */
   private draining: HeldRollup[] = [];
   private cursor = 0;
+  /** Last-used times held the same way (a new minute's first uses wrote a random page each too), by secret id. */
+  private fillingTouches = new Map<string, number>();
+  private drainingTouches: [secretId: string, ts: number][] = [];
+  private touchCursor = 0;
   /** Written rollups, for reuse: never more than were once held at a time (at most twice `maxFilling`). */
   private readonly pool: HeldRollup[] = [];
 
@@ -41,14 +48,15 @@ export class HeldRollups {
     private readonly maxFilling = 50_000,
   ) {}
 
-  /** Rollups held, filling or not yet written. */
+  /** Rollups and last-used times held, filling or not yet written. */
   get size(): number {
-    return this.fillingCount + this.draining.length - this.cursor;
+    return this.fillingCount + this.draining.length - this.cursor + this.fillingTouches.size + this.drainingTouches.length - this.touchCursor;
   }
 
-  /** Adds committed events to the filling rollups. */
-  add(batch: readonly UsageEvent[], now: number): void {
-    if (this.fillingCount === 0) this.fillingSince = now;
+  /** Adds committed events to the filling rollups, and the last-used times they make due. */
+  add(batch: readonly UsageEvent[], now: number, touches: readonly (readonly [secretId: string, ts: number])[] = []): void {
+    if (this.fillingCount === 0 && this.fillingTouches.size === 0) this.fillingSince = now;
+    for (const [secretId, ts] of touches) if (ts > (this.fillingTouches.get(secretId) ?? Number.NEGATIVE_INFINITY)) this.fillingTouches.set(secretId, ts);
     for (const e of batch) {
       const start = e.ts - (e.ts % MINUTE_MS);
       const first = this.filling.get(e.keyId) ?? null;
@@ -69,8 +77,9 @@ export class HeldRollups {
    * have waited `holdMs` (or at once with `force`, or when there are too many).
    */
   rotate(now: number, force = false): void {
-    if (this.cursor < this.draining.length || this.fillingCount === 0) return;
-    if (!force && now - this.fillingSince < this.holdMs && this.fillingCount < this.maxFilling) return;
+    if (this.cursor < this.draining.length || this.touchCursor < this.drainingTouches.length) return;
+    if (this.fillingCount === 0 && this.fillingTouches.size === 0) return;
+    if (!force && now - this.fillingSince < this.holdMs && this.fillingCount + this.fillingTouches.size < this.maxFilling) return;
     const draining = this.draining;
     draining.length = 0;
     for (const first of this.filling.values()) {
@@ -80,6 +89,9 @@ export class HeldRollups {
     this.filling.clear();
     this.fillingCount = 0;
     this.cursor = 0;
+    this.drainingTouches = [...this.fillingTouches].sort(([a], [b]) => (a < b ? -1 : 1));
+    this.fillingTouches.clear();
+    this.touchCursor = 0;
   }
 
   /** Up to `n` rollups to write next, in primary-key order. Call `written` once they commit. */
@@ -87,14 +99,24 @@ export class HeldRollups {
     return this.draining.slice(this.cursor, this.cursor + n);
   }
 
-  /** The first `n` rollups `next` gave were committed. */
-  written(n: number): void {
+  /** Up to `n` last-used times to write next, in secret id order. */
+  nextTouches(n: number): readonly (readonly [secretId: string, ts: number])[] {
+    return this.drainingTouches.slice(this.touchCursor, this.touchCursor + n);
+  }
+
+  /** The first `n` rollups `next` gave, and `touches` of what `nextTouches` gave, were committed. */
+  written(n: number, touches = 0): void {
     const end = Math.min(this.cursor + n, this.draining.length);
     for (let i = this.cursor; i < end; i++) this.pool.push(this.draining[i]!);
     this.cursor = end;
     if (this.cursor === this.draining.length) {
       this.draining.length = 0;
       this.cursor = 0;
+    }
+    this.touchCursor = Math.min(this.touchCursor + touches, this.drainingTouches.length);
+    if (this.touchCursor === this.drainingTouches.length) {
+      this.drainingTouches = [];
+      this.touchCursor = 0;
     }
   }
 

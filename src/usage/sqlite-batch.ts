@@ -108,7 +108,7 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
   if (touchParams.some((p) => p !== 'ts' && p !== 'secret_id')) throw new Error(`touch statement has an unexpected parameter: ${touchParams.join(',')}`);
 
   const lastUse = new LastUseThrottle();
-  const write = sqlite.transaction((batch: readonly UsageEvent[], rollups: readonly Rollup[], touches: readonly [string, number][]) => {
+  const write = sqlite.transaction((batch: readonly UsageEvent[], rollups: readonly Rollup[], touches: readonly (readonly [string, number])[]) => {
     let i = 0;
     for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
       const params: unknown[] = [];
@@ -151,25 +151,29 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
   const held = new HeldRollups(holdMs);
   let lastBatchAt = Number.NEGATIVE_INFINITY;
   const writeBatch = (batch: readonly UsageEvent[], now = Date.now()) => {
-    const touches = lastUse.due(batch);
+    const due = lastUse.due(batch);
     held.rotate(now);
-    // Twice as many as the batch brings: the held rollups drain faster than they fill.
-    const slice = held.next(Math.max(MIN_HELD_SLICE, 2 * batch.length));
-    write.immediate(batch, slice, touches);
-    held.written(slice.length);
-    held.add(batch, now);
-    lastUse.committed(touches);
+    // Twice as many as the batch brings: what is held drains faster than it fills.
+    const slice = Math.max(MIN_HELD_SLICE, 2 * batch.length);
+    const rollups = held.next(slice);
+    const touches = held.nextTouches(slice);
+    write.immediate(batch, rollups, touches);
+    held.written(rollups.length, touches.length);
+    held.add(batch, now, due);
+    // Held counts as written for the throttle, as it will be (a crash loses it with the rest held).
+    lastUse.committed(due);
     lastBatchAt = now;
   };
   const drainHeld = (all: boolean, now = Date.now()) => {
     if (!all && now - lastBatchAt < holdMs) return false;
     held.rotate(now, all);
-    const slice = held.next(IDLE_DRAIN_SLICE);
-    if (slice.length === 0) return false;
-    write.immediate([], slice, []);
-    held.written(slice.length);
+    const rollups = held.next(IDLE_DRAIN_SLICE);
+    const touches = held.nextTouches(IDLE_DRAIN_SLICE);
+    if (rollups.length === 0 && touches.length === 0) return false;
+    write.immediate([], rollups, touches);
+    held.written(rollups.length, touches.length);
     held.rotate(now, all);
-    return held.next(1).length > 0;
+    return held.next(1).length > 0 || held.nextTouches(1).length > 0;
   };
   return Object.defineProperty(Object.assign(writeBatch, { drainHeld }), 'held', { get: () => held.size }) as PreparedUsageWriter;
 }

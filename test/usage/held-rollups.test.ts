@@ -72,6 +72,22 @@ describe('HeldRollups', () => {
     expect(held.next(1000)).toHaveLength(100);
   });
 
+  it('holds last-used times with them: the latest per secret, given out in secret id order, again until written', () => {
+    const held = new HeldRollups(1_000);
+    held.add([use('key_a', T)], T, [['sec_b', T + 5], ['sec_a', T + 9]]);
+    held.add([], T + 10, [['sec_b', T + 7], ['sec_a', T + 2], ['sec_c', T + 1]]);
+    held.rotate(T + 500);
+    expect(held.nextTouches(10)).toEqual([]);
+    held.rotate(T + 1_000);
+    expect(held.nextTouches(2)).toEqual([['sec_a', T + 9], ['sec_b', T + 7]]);
+    expect(held.nextTouches(2)).toEqual([['sec_a', T + 9], ['sec_b', T + 7]]); // not written yet
+    held.written(1, 2);
+    expect(held.nextTouches(5)).toEqual([['sec_c', T + 1]]);
+    expect(held.size).toBe(1);
+    held.written(0, 1);
+    expect(held.size).toBe(0);
+  });
+
   it('a rollup used again after it was written starts from zero (none of its old counts leak)', () => {
     const held = new HeldRollups(0);
     held.add([use('key_a', T, 200, 900), use('key_a', T, 200, 900)], T);
