@@ -16,6 +16,8 @@ import { type DialectName, EPOCH_MS } from '../dialect.js';
 export function lastUseTableMigration(dialect: DialectName): Migration {
   return {
     async up(db) {
+      // The copy reads every secret: on a large table longer than the pool's 5 s statement limit (as in 008).
+      if (dialect === 'postgres') await sql`set local statement_timeout = 0`.execute(db);
       let table = db.schema
         .createTable('api_key_last_use')
         .addColumn('secret_id', 'text', (c) => c.primaryKey())
