@@ -19,10 +19,8 @@
  * live for seconds are promoted, and promoted garbage grew the heap by 100 MB
  * or more when rollups were last held as fresh objects (BENCHMARKS.md).
  */
-import { LATENCY_BUCKETS, latencyBucket } from '../core/latency.js';
-import { type Rollup, type UsageEvent, byPrimaryKey } from './writer.js';
-
-const MINUTE_MS = 60_000;
+import { LATENCY_BUCKETS } from '../core/latency.js';
+import { type Rollup, type UsageEvent, byPrimaryKey, countEvent, minuteStart } from './writer.js';
 
 /** A held rollup, linked to the next one of the same key. */
 type HeldRollup = Rollup & { next: HeldRollup | null };
@@ -58,7 +56,7 @@ export class HeldRollups {
     if (this.fillingCount === 0 && this.fillingTouches.size === 0) this.fillingSince = now;
     for (const [secretId, ts] of touches) if (ts > (this.fillingTouches.get(secretId) ?? Number.NEGATIVE_INFINITY)) this.fillingTouches.set(secretId, ts);
     for (const e of batch) {
-      const start = e.ts - (e.ts % MINUTE_MS);
+      const start = minuteStart(e.ts);
       const first = this.filling.get(e.keyId) ?? null;
       let r = first;
       while (r !== null && !(r.bucket_start === start && r.status === e.status && r.route === e.route)) r = r.next;
@@ -66,9 +64,7 @@ export class HeldRollups {
         r = this.take(e, start, first);
         this.filling.set(e.keyId, r);
       }
-      r.count++;
-      r.latency_ms_sum += e.latencyMs;
-      r.histogram[latencyBucket(e.latencyMs)]!++;
+      countEvent(r, e);
     }
   }
 
@@ -77,7 +73,7 @@ export class HeldRollups {
    * have waited `holdMs` (or at once with `force`, or when there are too many).
    */
   rotate(now: number, force = false): void {
-    if (this.cursor < this.draining.length || this.touchCursor < this.drainingTouches.length) return;
+    if (this.drainPending) return;
     if (this.fillingCount === 0 && this.fillingTouches.size === 0) return;
     if (!force && now - this.fillingSince < this.holdMs && this.fillingCount + this.fillingTouches.size < this.maxFilling) return;
     const draining = this.draining;
@@ -92,6 +88,11 @@ export class HeldRollups {
     this.drainingTouches = [...this.fillingTouches].sort(([a], [b]) => (a < b ? -1 : 1));
     this.fillingTouches.clear();
     this.touchCursor = 0;
+  }
+
+  /** Whether rollups or last-used times are draining, not yet written. */
+  get drainPending(): boolean {
+    return this.cursor < this.draining.length || this.touchCursor < this.drainingTouches.length;
   }
 
   /** Up to `n` rollups to write next, in primary-key order. Call `written` once they commit. */

@@ -74,7 +74,7 @@ export class UsageRecorder implements UsageSink {
       this.drainScheduled = true;
       setImmediate(() => {
         this.drainScheduled = false;
-        void this.flush(this.batchSize);
+        void this.flush(this.batchSize, 'none');
       });
     }
   }
@@ -87,9 +87,9 @@ export class UsageRecorder implements UsageSink {
   /**
    * Writes what is buffered, batch by batch (with `minimum`, only while that many are waiting); resolves when done
    * or a write failed. Concurrent calls share the running drain, then drain again. Then, for a writer that holds
-   * rollups: `all` of them (the default for a plain `flush()`), those `due`, or `none`.
+   * rollups: `all` of them, those `due`, or `none`.
    */
-  async flush(minimum = 1, held: 'all' | 'due' | 'none' = minimum === 1 ? 'all' : 'none'): Promise<void> {
+  async flush(minimum = 1, held: 'all' | 'due' | 'none' = 'all'): Promise<void> {
     while (this.draining) await this.draining;
     if (this.buffer.length >= minimum && this.buffer.length > 0) {
       this.draining = this.drain(minimum).finally(() => (this.draining = null));

@@ -173,7 +173,7 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
     write.immediate([], rollups, touches);
     held.written(rollups.length, touches.length);
     held.rotate(now, all);
-    return held.next(1).length > 0 || held.nextTouches(1).length > 0;
+    return held.drainPending;
   };
   return Object.defineProperty(Object.assign(writeBatch, { drainHeld }), 'held', { get: () => held.size }) as PreparedUsageWriter;
 }

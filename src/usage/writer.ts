@@ -188,15 +188,22 @@ class RollupSet {
   }
 }
 
+/** The start of the minute an event's time falls in: its minute rollup's `bucket_start`. */
+export function minuteStart(ts: number): number {
+  return ts - (ts % MINUTE_MS);
+}
+
+/** Counts one event into its rollup. */
+export function countEvent(rollup: Rollup, e: UsageEvent): void {
+  rollup.count++;
+  rollup.latency_ms_sum += e.latencyMs;
+  rollup.histogram[latencyBucket(e.latencyMs)]!++;
+}
+
 /** Folds events into per-minute rollups, sorted by primary key. */
 export function rollUp(batch: readonly UsageEvent[]): Rollup[] {
   const minutes = new RollupSet();
-  for (const e of batch) {
-    const rollup = minutes.get(e.keyId, 'minute', e.ts - (e.ts % MINUTE_MS), e.route, e.status, e.requiredScopes);
-    rollup.count++;
-    rollup.latency_ms_sum += e.latencyMs;
-    rollup.histogram[latencyBucket(e.latencyMs)]!++;
-  }
+  for (const e of batch) countEvent(minutes.get(e.keyId, 'minute', minuteStart(e.ts), e.route, e.status, e.requiredScopes), e);
   return minutes.sorted();
 }
 
