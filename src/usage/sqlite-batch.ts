@@ -28,7 +28,7 @@ import type SQLite from 'better-sqlite3';
 import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import { LATENCY_BUCKETS } from '../core/latency.js';
 import { LATENCY_COLUMNS, type Database } from '../store/schema.js';
-import { HeldRollups } from './held-rollups.js';
+import { HeldUsage } from './held-usage.js';
 import { type Rollup, type RollupInsert, type UsageEvent, LastUseThrottle, rollUp, usageStatements } from './writer.js';
 
 // Each bound parameter is compiled as a marker naming the row and column it takes its value from.
@@ -81,7 +81,7 @@ export interface PreparedUsageWriter {
 
 /**
  * A writer for one connection. With `holdMs`, rollups are held across batches
- * and written in key order (held-rollups.ts); without, each batch writes its own.
+ * and written in key order (held-usage.ts); without, each batch writes its own.
  */
 export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?: number } = {}): PreparedUsageWriter {
   const compiler = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
@@ -107,7 +107,6 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
   const touchParams = touchCompiled.parameters.map((p) => String(p).slice(String(p).indexOf(':') + 1));
   if (touchParams.some((p) => p !== 'ts' && p !== 'secret_id')) throw new Error(`touch statement has an unexpected parameter: ${touchParams.join(',')}`);
 
-  const lastUse = new LastUseThrottle();
   const write = sqlite.transaction((batch: readonly UsageEvent[], rollups: readonly Rollup[], touches: readonly (readonly [string, number])[]) => {
     let i = 0;
     for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
@@ -140,6 +139,7 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
   // Each transaction takes the write lock up front; the connection's busy_timeout says whether to wait for it.
   const holdMs = options.holdMs ?? 0;
   if (holdMs <= 0) {
+    const lastUse = new LastUseThrottle();
     const writeBatch = (batch: readonly UsageEvent[]) => {
       const touches = lastUse.due(batch);
       write.immediate(batch, rollUp(batch), touches);
@@ -148,10 +148,9 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
     return Object.assign(writeBatch, { drainHeld: () => false, held: 0 });
   }
 
-  const held = new HeldRollups(holdMs);
+  const held = new HeldUsage(holdMs);
   let lastBatchAt = Number.NEGATIVE_INFINITY;
   const writeBatch = (batch: readonly UsageEvent[], now = Date.now()) => {
-    const due = lastUse.due(batch);
     held.rotate(now);
     // Twice as many as the batch brings: what is held drains faster than it fills.
     const slice = Math.max(MIN_HELD_SLICE, 2 * batch.length);
@@ -159,9 +158,7 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
     const touches = held.nextTouches(slice);
     write.immediate(batch, rollups, touches);
     held.written(rollups.length, touches.length);
-    held.add(batch, now, due);
-    // Held counts as written for the throttle, as it will be (a crash loses it with the rest held).
-    lastUse.committed(due);
+    held.add(batch, now);
     lastBatchAt = now;
   };
   const drainHeld = (all: boolean, now = Date.now()) => {

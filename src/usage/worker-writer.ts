@@ -45,7 +45,7 @@ export function usageWriterFor(store: Store, databaseUrl: string, cores = availa
 export const REQUEST_THREAD_BATCH = 250;
 /**
  * How long the request thread holds rollups before writing them in key order
- * (held-rollups.ts): each batch's rollups then cost it a slice of a sorted
+ * (held-usage.ts): each batch's rollups then cost it a slice of a sorted
  * write instead of a random page each. Usage still shows within about 3 s
  * (1.5 s held: peak RSS in bench keys-1M 288-290 MB against the 300 MB bound).
  */

@@ -147,7 +147,7 @@ export interface BatchWriter {
   /** The batch size this writer works best with, when it has a preference. */
   readonly batchSize?: number;
   write(batch: readonly UsageEvent[]): Promise<void>;
-  /** For a writer that holds rollups across batches (held-rollups.ts): writes those due, or `all` of them. */
+  /** For a writer that holds rollups across batches (held-usage.ts): writes those due, or `all` of them. */
   drainHeld?(all: boolean): Promise<void>;
   close(): Promise<void>;
 }

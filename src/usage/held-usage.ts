@@ -1,0 +1,258 @@
+/**
+ * Minute rollups and last-used times held across batches, then written in
+ * key order, a slice with each batch. Why: with many keys, a batch's first use
+ * of each key in a new minute inserts a row at a random place of the rollups'
+ * index, one page per insert, and SQLite writes every page a transaction
+ * dirtied to its log at commit. A bench keys-1M batch of 250 such events wrote
+ * 500-590 pages (2 MB) where a batch of rows that exist wrote 26. Held for a
+ * second and sorted, the same inserts fall many to a page. Last-used times
+ * (a row per secret) are held and sorted the same way.
+ *
+ * Everything held for one secret hangs off one entry, found with one map
+ * lookup per event: its rollups, its held last-used time, and when that time
+ * was last handed out (the once-a-minute throttle of writer.ts's
+ * LastUseThrottle). Separate maps for the three were five lookups per event
+ * into maps of 100,000 entries, a quarter of what holding cost (bench keys-1M).
+ *
+ * Raw events are never held (they append at the end of their table anyway);
+ * only their rollups wait, so usage reads lag by up to about twice the hold,
+ * within the SPEC's 5 s. A crash loses what is held, as it loses the
+ * recorder's buffer.
+ *
+ * Held rollups come from a pool and go back to it once written: objects that
+ * live for seconds are promoted, and promoted garbage grew the heap by 100 MB
+ * or more when rollups were last held as fresh objects (BENCHMARKS.md).
+ */
+import { LATENCY_BUCKETS } from '../core/latency.js';
+import { LAST_USED_RESOLUTION_MS, type Rollup, type UsageEvent, countEvent, minuteStart } from './writer.js';
+
+/** A held rollup, linked to the next one of the same secret. */
+type HeldRollup = Rollup & { next: HeldRollup | null };
+
+/** What is held for one secret (or, for an event without one, one key). */
+interface SecretUse {
+  readonly keyId: string;
+  readonly secretId: string | null;
+  /** The fill its rollups and touch belong to: older ones were handed to a drain. */
+  fill: number;
+  rollups: HeldRollup | null;
+  /** The last-used time held for writing, or -Infinity. */
+  touch: number;
+  /** The last last-used time handed out for writing (held counts: it will be written). */
+  touchedAt: number;
+}
+
+export class HeldUsage {
+  /** Every secret seen lately, for the throttle; bounded by `maxRemembered`. */
+  private uses = new Map<string, SecretUse>();
+  /** The entries with something in the current fill, which started at `fillingSince`. */
+  private filling: SecretUse[] = [];
+  private fill = 1;
+  private fillingRollups = 0;
+  private fillingTouches = 0;
+  private fillingSince = 0;
+  /** Being written, in primary-key order, from `cursor` on. */
+  private draining: HeldRollup[] = [];
+  private cursor = 0;
+  private drainingTouches: [secretId: string, ts: number][] = [];
+  private touchCursor = 0;
+  /** Written rollups, for reuse: never more than were once held at a time (at most twice `maxFilling`). */
+  private readonly pool: HeldRollup[] = [];
+  private readonly scratch = { numbers: new Float64Array(0) };
+
+  constructor(
+    private readonly holdMs: number,
+    /** Filling starts draining early at this many rollups and times, which bounds memory. */
+    private readonly maxFilling = 50_000,
+    /** Secrets remembered for the throttle; forgetting one costs only an early write of its time. */
+    private readonly maxRemembered = 200_000,
+  ) {}
+
+  /** Rollups and last-used times held, filling or not yet written. */
+  get size(): number {
+    return this.fillingRollups + this.fillingTouches + this.draining.length - this.cursor + this.drainingTouches.length - this.touchCursor;
+  }
+
+  /** Adds committed events: their rollups, and each secret's last-used time at most once a minute. */
+  add(batch: readonly UsageEvent[], now: number): void {
+    if (this.filling.length === 0) this.fillingSince = now;
+    for (const e of batch) {
+      const use = this.useOf(e);
+      if (use.fill !== this.fill) {
+        use.fill = this.fill;
+        use.rollups = null;
+        use.touch = Number.NEGATIVE_INFINITY;
+        this.filling.push(use);
+      }
+      if (use.secretId !== null && e.ts - use.touchedAt >= LAST_USED_RESOLUTION_MS) {
+        if (use.touch === Number.NEGATIVE_INFINITY) this.fillingTouches++;
+        use.touchedAt = e.ts;
+        use.touch = e.ts;
+      }
+      const start = minuteStart(e.ts);
+      let r = use.rollups;
+      while (r !== null && !(r.bucket_start === start && r.status === e.status && r.route === e.route)) r = r.next;
+      if (r === null) r = use.rollups = this.take(e, start, use.rollups);
+      countEvent(r, e);
+    }
+  }
+
+  /**
+   * Once the last drain is written: the filling rollups start draining when they
+   * have waited `holdMs` (or at once with `force`, or when there are too many).
+   */
+  rotate(now: number, force = false): void {
+    if (this.drainPending || this.filling.length === 0) return;
+    if (!force && now - this.fillingSince < this.holdMs && this.fillingRollups + this.fillingTouches < this.maxFilling) return;
+    const filling = this.filling;
+    const draining = this.draining;
+    draining.length = 0;
+    sortById(filling, keyIdOf, this.scratch);
+    for (const use of filling) for (let r = use.rollups; r !== null; r = r.next) draining.push(r);
+    const touches: [string, number][] = [];
+    sortById(filling, secretIdOf, this.scratch);
+    for (const use of filling) if (use.touch !== Number.NEGATIVE_INFINITY) touches.push([use.secretId!, use.touch]);
+    this.drainingTouches = touches;
+    this.cursor = 0;
+    this.touchCursor = 0;
+    filling.length = 0;
+    this.fill++;
+    this.fillingRollups = 0;
+    this.fillingTouches = 0;
+  }
+
+  /** Whether rollups or last-used times are draining, not yet written. */
+  get drainPending(): boolean {
+    return this.cursor < this.draining.length || this.touchCursor < this.drainingTouches.length;
+  }
+
+  /** Up to `n` rollups to write next, in key order. Call `written` once they commit. */
+  next(n: number): readonly Rollup[] {
+    return this.draining.slice(this.cursor, this.cursor + n);
+  }
+
+  /** Up to `n` last-used times to write next, in secret order. */
+  nextTouches(n: number): readonly (readonly [secretId: string, ts: number])[] {
+    return this.drainingTouches.slice(this.touchCursor, this.touchCursor + n);
+  }
+
+  /** The first `n` rollups `next` gave, and `touches` of what `nextTouches` gave, were committed. */
+  written(n: number, touches = 0): void {
+    const end = Math.min(this.cursor + n, this.draining.length);
+    for (let i = this.cursor; i < end; i++) this.pool.push(this.draining[i]!);
+    this.cursor = end;
+    if (this.cursor === this.draining.length) {
+      this.draining.length = 0;
+      this.cursor = 0;
+    }
+    this.touchCursor = Math.min(this.touchCursor + touches, this.drainingTouches.length);
+    if (this.touchCursor === this.drainingTouches.length) {
+      this.drainingTouches = [];
+      this.touchCursor = 0;
+    }
+  }
+
+  private useOf(e: UsageEvent): SecretUse {
+    const id = e.secretId ?? e.keyId;
+    const known = this.uses.get(id);
+    if (known !== undefined && known.keyId === e.keyId) return known;
+    // Past the bound, start over: entries in the current fill stay in `filling` until drained.
+    if (this.uses.size >= this.maxRemembered) this.uses = new Map();
+    const use: SecretUse = {
+      keyId: e.keyId,
+      secretId: e.secretId,
+      fill: 0,
+      rollups: null,
+      touch: Number.NEGATIVE_INFINITY,
+      touchedAt: Number.NEGATIVE_INFINITY,
+    };
+    this.uses.set(id, use);
+    return use;
+  }
+
+  private take(e: UsageEvent, start: number, next: HeldRollup | null): HeldRollup {
+    this.fillingRollups++;
+    const r = this.pool.pop();
+    if (r === undefined) {
+      return { key_id: e.keyId, period: 'minute', bucket_start: start, route: e.route, status: e.status, required_scopes: e.requiredScopes, count: 0, latency_ms_sum: 0, histogram: new Array<number>(LATENCY_BUCKETS).fill(0), next };
+    }
+    r.key_id = e.keyId;
+    r.bucket_start = start;
+    r.route = e.route;
+    r.status = e.status;
+    r.required_scopes = e.requiredScopes;
+    r.count = 0;
+    r.latency_ms_sum = 0;
+    r.histogram.fill(0);
+    r.next = next;
+    return r;
+  }
+}
+
+const keyIdOf = (use: SecretUse) => use.keyId;
+const secretIdOf = (use: SecretUse) => use.secretId ?? '';
+
+// Bits of an item's index in its sort number, and characters of its id (7 bits each) above them: 52 bits, exact in a double.
+const INDEX_BITS = 17;
+const WINDOW_CHARS = 5;
+const MAX_SORTED = 2 ** INDEX_BITS;
+
+/**
+ * Sorts items by an id with the typed-array sort, which compares doubles
+ * natively: each item's number is the 5 characters of its id after the prefix
+ * all ids share, then its index. Items whose 5 characters are equal are then
+ * put in order by comparing their whole ids. With a comparator function,
+ * sorting tens of thousands of entries a second, each comparison scanning the
+ * ids' shared prefix (`key_` and the time part), was 1 % of the server's time
+ * (bench keys-1M), and a typed-array sort through a comparator was slower still.
+ */
+export function sortById<T>(items: T[], idOf: (item: T) => string, scratch: { numbers: Float64Array }): void {
+  const n = items.length;
+  if (n < 2) return;
+  if (n > MAX_SORTED) {
+    items.sort((a, b) => compareStrings(idOf(a), idOf(b)));
+    return;
+  }
+  if (scratch.numbers.length < n) scratch.numbers = new Float64Array(Math.max(n, 2 * scratch.numbers.length));
+  const ids: string[] = new Array<string>(n);
+  const first = (ids[0] = idOf(items[0]!));
+  let shared = first.length;
+  for (let i = 1; i < n; i++) {
+    const id = (ids[i] = idOf(items[i]!));
+    let k = 0;
+    while (k < shared && k < id.length && id.charCodeAt(k) === first.charCodeAt(k)) k++;
+    shared = k;
+  }
+  const numbers = scratch.numbers.subarray(0, n);
+  for (let i = 0; i < n; i++) {
+    const id = ids[i]!;
+    // One more than each code, so an id that ends within the window sorts before any that goes on. Codes
+    // from 126 up share the top value, and what follows one of them is left out: the whole ids settle those ties.
+    let window = 0;
+    let clamped = false;
+    for (let k = shared; k < shared + WINDOW_CHARS; k++) {
+      const code: number = k < id.length && !clamped ? Math.min(id.charCodeAt(k), 126) + 1 : 0;
+      clamped ||= code === 127;
+      window = window * 128 + code;
+    }
+    numbers[i] = window * MAX_SORTED + i;
+  }
+  numbers.sort();
+  const before = items.slice();
+  let runStart = 0;
+  for (let i = 0; i <= n; i++) {
+    // A run of equal windows is ordered by whole ids (clamped non-ASCII codes can tie there too).
+    if (i < n && Math.floor(numbers[i]! / MAX_SORTED) === Math.floor(numbers[runStart]! / MAX_SORTED)) continue;
+    if (i - runStart > 1) {
+      const run = Array.from(numbers.subarray(runStart, i), (x) => x % MAX_SORTED).sort((a, b) => compareStrings(ids[a]!, ids[b]!));
+      for (let j = 0; j < run.length; j++) items[runStart + j] = before[run[j]!]!;
+    } else if (i - runStart === 1) {
+      items[runStart] = before[numbers[runStart]! % MAX_SORTED]!;
+    }
+    runStart = i;
+  }
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
