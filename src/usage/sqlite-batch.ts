@@ -35,9 +35,10 @@ import { type Rollup, type RollupInsert, type UsageEvent, LastUseThrottle, rollU
 const MARK = '\u0001';
 // Rollups of a batch tried UPDATE-first before the batch picks its way for the rest.
 const SAMPLED_ROLLUPS = 8;
-// Raw events go in 50 rows per statement: fewer statement runs, still a small statement.
+// Raw events and last-used times go in 50 rows per statement: fewer statement runs, still a small statement.
 const ROWS_PER_INSERT = 50;
 
+const TOUCH_COLUMNS = ['secret_id', 'last_used_at'] as const;
 const EVENT_COLUMNS = ['key_id', 'secret_id', 'ts', 'method', 'route', 'status', 'latency_ms', 'ip'] as const;
 const ROLLUP_PRIMARY_KEY = ['key_id', 'period', 'bucket_start', 'route', 'status'] as const;
 const ROLLUP_ADDED_COLUMNS = ['count', 'latency_ms_sum'] as const;
@@ -102,10 +103,10 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
   const insertOne = insertEvents(1);
   const whole = rollupStatements(LATENCY_COLUMNS);
   const oneBucket = LATENCY_COLUMNS.map((c) => rollupStatements([c]));
-  const touchCompiled = usageStatements.touchSecret(compiler, `${MARK}0:secret_id`, `${MARK}0:ts` as unknown as number).compile();
-  const touchSecret = sqlite.prepare(touchCompiled.sql);
-  const touchParams = touchCompiled.parameters.map((p) => String(p).slice(String(p).indexOf(':') + 1));
-  if (touchParams.some((p) => p !== 'ts' && p !== 'secret_id')) throw new Error(`touch statement has an unexpected parameter: ${touchParams.join(',')}`);
+  const touchSecrets = (rows: number) =>
+    preparePositional(sqlite, usageStatements.touchSecrets(compiler, markerRows(TOUCH_COLUMNS, rows) as never).compile(), TOUCH_COLUMNS, rows);
+  const touchMany = touchSecrets(ROWS_PER_INSERT);
+  const touchOne = touchSecrets(1);
 
   const write = sqlite.transaction((batch: readonly UsageEvent[], rollups: readonly Rollup[], touches: readonly (readonly [string, number])[]) => {
     let i = 0;
@@ -134,7 +135,9 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
       }
       if (!added) upsert.run([key_id, period, bucket_start, route, status, required_scopes, count, latency_ms_sum, ...histogram]);
     }
-    for (const [secretId, ts] of touches) touchSecret.run(touchParams.map((p) => (p === 'ts' ? ts : secretId)));
+    let t = 0;
+    for (; t + ROWS_PER_INSERT <= touches.length; t += ROWS_PER_INSERT) touchMany.run(touches.slice(t, t + ROWS_PER_INSERT).flat());
+    for (; t < touches.length; t++) touchOne.run(touches[t]);
   });
   // Each transaction takes the write lock up front; the connection's busy_timeout says whether to wait for it.
   const holdMs = options.holdMs ?? 0;

@@ -38,6 +38,7 @@ export type RollupRow = UsageRollupsTable;
 export type RollupInsert = Omit<RollupRow, LatencyColumn> & Partial<Pick<RollupRow, LatencyColumn>>;
 
 type Db = Kysely<Database> | Transaction<Database>;
+type LastUseRow = { secret_id: string; last_used_at: number };
 export type RawEventRow = Insertable<UsageEventsTable>;
 
 export function rawRow(e: UsageEvent): RawEventRow {
@@ -110,11 +111,11 @@ export const usageStatements = {
       .where('bucket_start', '=', row.bucket_start)
       .where('route', '=', row.route)
       .where('status', '=', row.status),
-  /** Raises a secret's last-used time (store/migrations/010-last-use-table.ts), never lowers it. */
-  touchSecret: (db: Db, secretId: string, ts: number) =>
+  /** Raises secrets' last-used times (store/migrations/010-last-use-table.ts), never lowers one. */
+  touchSecrets: (db: Db, rows: LastUseRow[]) =>
     db
       .insertInto('api_key_last_use')
-      .values({ secret_id: secretId, last_used_at: ts })
+      .values(rows)
       .onConflict((oc) =>
         oc
           .column('secret_id')
@@ -137,7 +138,8 @@ export async function writeUsageBatch(db: Kysely<Database>, batch: readonly Usag
       await usageStatements.insertEvents(tx, batch.slice(i, i + RAW_ROWS_PER_INSERT).map(rawRow)).execute();
     }
     await upsertRollupRows(tx, rollups);
-    for (const [secretId, ts] of touches) await usageStatements.touchSecret(tx, secretId, ts).execute();
+    // One statement: the throttle gives each secret once, which PostgreSQL's upsert needs.
+    if (touches.length > 0) await usageStatements.touchSecrets(tx, touches.map(([secret_id, last_used_at]) => ({ secret_id, last_used_at }))).execute();
   });
   lastUse.committed(touches);
 }
