@@ -9,9 +9,9 @@
  * (a row per secret) are held and sorted the same way.
  *
  * Everything held for one secret hangs off one entry, found with one map
- * lookup per event: its rollups, its held last-used time, and when that time
- * was last handed out (the once-a-minute throttle of writer.ts's
- * LastUseThrottle). Separate maps for the three were five lookups per event
+ * lookup per event: its rollups, its held last-used time, and the minute of
+ * the last one handed out (a time is written at most once per clock minute, so
+ * it always names the minute of the latest use). Separate maps for the three were five lookups per event
  * into maps of 100,000 entries, a quarter of what holding cost (bench keys-1M).
  *
  * Raw events are never held (they append at the end of their table anyway);
@@ -36,10 +36,14 @@ interface SecretUse {
   /** The fill its rollups and touch belong to: older ones were handed to a drain. */
   fill: number;
   rollups: HeldRollup | null;
-  /** The last-used time held for writing, or -Infinity. */
-  touch: number;
-  /** The last last-used time handed out for writing (held counts: it will be written). */
-  touchedAt: number;
+  /**
+   * The minute of the last last-used time handed out for writing (held counts:
+   * it will be written), and that time's milliseconds into it while it is held
+   * in this fill, else -1. Small integers, not times: V8 keeps them in the
+   * object, where a time would be a separate 16-byte number per field.
+   */
+  touchedMinute: number;
+  touchMs: number;
 }
 
 export class HeldUsage {
@@ -54,7 +58,8 @@ export class HeldUsage {
   /** Being written, in primary-key order, from `cursor` on. */
   private draining: HeldRollup[] = [];
   private cursor = 0;
-  private drainingTouches: [secretId: string, ts: number][] = [];
+  private readonly touchIds: string[] = [];
+  private readonly touchTimes: number[] = [];
   private touchCursor = 0;
   /** Written rollups, for reuse: never more than were once held at a time (at most twice `maxFilling`). */
   private readonly pool: HeldRollup[] = [];
@@ -70,7 +75,7 @@ export class HeldUsage {
 
   /** Rollups and last-used times held, filling or not yet written. */
   get size(): number {
-    return this.fillingRollups + this.fillingTouches + this.draining.length - this.cursor + this.drainingTouches.length - this.touchCursor;
+    return this.fillingRollups + this.fillingTouches + this.draining.length - this.cursor + this.touchIds.length - this.touchCursor;
   }
 
   /** Adds committed events: their rollups, and each secret's last-used time at most once a minute. */
@@ -81,13 +86,14 @@ export class HeldUsage {
       if (use.fill !== this.fill) {
         use.fill = this.fill;
         use.rollups = null;
-        use.touch = Number.NEGATIVE_INFINITY;
+        use.touchMs = -1;
         this.filling.push(use);
       }
-      if (use.secretId !== null && e.ts - use.touchedAt >= LAST_USED_RESOLUTION_MS) {
-        if (use.touch === Number.NEGATIVE_INFINITY) this.fillingTouches++;
-        use.touchedAt = e.ts;
-        use.touch = e.ts;
+      const minute = Math.floor(e.ts / LAST_USED_RESOLUTION_MS);
+      if (use.secretId !== null && minute > use.touchedMinute) {
+        if (use.touchMs < 0) this.fillingTouches++;
+        use.touchedMinute = minute;
+        use.touchMs = e.ts - minute * LAST_USED_RESOLUTION_MS;
       }
       const start = minuteStart(e.ts);
       let r = use.rollups;
@@ -109,10 +115,14 @@ export class HeldUsage {
     draining.length = 0;
     sortById(filling, keyIdOf, this.scratch);
     for (const use of filling) for (let r = use.rollups; r !== null; r = r.next) draining.push(r);
-    const touches: [string, number][] = [];
     sortById(filling, secretIdOf, this.scratch);
-    for (const use of filling) if (use.touch !== Number.NEGATIVE_INFINITY) touches.push([use.secretId!, use.touch]);
-    this.drainingTouches = touches;
+    this.touchIds.length = 0;
+    this.touchTimes.length = 0;
+    for (const use of filling) {
+      if (use.touchMs < 0) continue;
+      this.touchIds.push(use.secretId!);
+      this.touchTimes.push(use.touchedMinute * LAST_USED_RESOLUTION_MS + use.touchMs);
+    }
     this.cursor = 0;
     this.touchCursor = 0;
     filling.length = 0;
@@ -123,7 +133,7 @@ export class HeldUsage {
 
   /** Whether rollups or last-used times are draining, not yet written. */
   get drainPending(): boolean {
-    return this.cursor < this.draining.length || this.touchCursor < this.drainingTouches.length;
+    return this.cursor < this.draining.length || this.touchCursor < this.touchIds.length;
   }
 
   /** Up to `n` rollups to write next, in key order. Call `written` once they commit. */
@@ -133,7 +143,11 @@ export class HeldUsage {
 
   /** Up to `n` last-used times to write next, in secret order. */
   nextTouches(n: number): readonly (readonly [secretId: string, ts: number])[] {
-    return this.drainingTouches.slice(this.touchCursor, this.touchCursor + n);
+    // Made per slice, so they die young: held for the whole drain, pairs were old garbage by the thousand a second.
+    const end = Math.min(this.touchCursor + n, this.touchIds.length);
+    const touches: [string, number][] = [];
+    for (let i = this.touchCursor; i < end; i++) touches.push([this.touchIds[i]!, this.touchTimes[i]!]);
+    return touches;
   }
 
   /** The first `n` rollups `next` gave, and `touches` of what `nextTouches` gave, were committed. */
@@ -145,9 +159,10 @@ export class HeldUsage {
       this.draining.length = 0;
       this.cursor = 0;
     }
-    this.touchCursor = Math.min(this.touchCursor + touches, this.drainingTouches.length);
-    if (this.touchCursor === this.drainingTouches.length) {
-      this.drainingTouches = [];
+    this.touchCursor = Math.min(this.touchCursor + touches, this.touchIds.length);
+    if (this.touchCursor === this.touchIds.length) {
+      this.touchIds.length = 0;
+      this.touchTimes.length = 0;
       this.touchCursor = 0;
     }
   }
@@ -163,8 +178,8 @@ export class HeldUsage {
       secretId: e.secretId,
       fill: 0,
       rollups: null,
-      touch: Number.NEGATIVE_INFINITY,
-      touchedAt: Number.NEGATIVE_INFINITY,
+      touchedMinute: -1,
+      touchMs: -1,
     };
     this.uses.set(id, use);
     return use;
