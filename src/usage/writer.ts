@@ -46,13 +46,16 @@ export function rawRow(e: UsageEvent): RawEventRow {
 }
 
 /**
- * A secret's last-used time is written at most once a minute by each writer:
+ * A secret's last-used time is written at most once per clock minute by each
+ * writer (so it always names the minute of the latest use):
  * with many keys the update was one random page write per key per batch, the
  * largest single cost of recording (bench/run.js keys-1M). What it shows is
  * therefore exact to the minute. Remembered only after the commit, so a failed
  * write is not mistaken for a written one.
  */
 export const LAST_USED_RESOLUTION_MS = 60_000;
+
+const minuteOf = (ts: number) => Math.floor(ts / LAST_USED_RESOLUTION_MS);
 
 export class LastUseThrottle {
   private readonly written = new Map<string, number>();
@@ -64,7 +67,7 @@ export class LastUseThrottle {
     // Most events are of a secret written less than a minute ago: skipped with one lookup, before any sorting.
     const due = new Map<string, number>();
     for (const e of batch) {
-      if (!e.secretId || e.ts - (this.written.get(e.secretId) ?? Number.NEGATIVE_INFINITY) < LAST_USED_RESOLUTION_MS) continue;
+      if (!e.secretId || minuteOf(e.ts) <= minuteOf(this.written.get(e.secretId) ?? Number.NEGATIVE_INFINITY)) continue;
       if (e.ts > (due.get(e.secretId) ?? 0)) due.set(e.secretId, e.ts);
     }
     return [...due].sort(([a], [b]) => (a < b ? -1 : 1));

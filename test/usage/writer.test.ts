@@ -3,7 +3,7 @@ import { LAST_USED_RESOLUTION_MS, LastUseThrottle, type UsageEvent } from '../..
 
 const use = (secretId: string, ts: number): UsageEvent => ({ keyId: 'key_x', secretId, ts, method: 'GET', route: 'GET /v1/me', requiredScopes: '', status: 200, latencyMs: 1, ip: null });
 
-describe('last-used times: written at most once a minute per secret', () => {
+describe('last-used times: written at most once per clock minute per secret', () => {
   it('writes a first use, skips uses within the minute after the written one, writes the next one a minute on', () => {
     const throttle = new LastUseThrottle();
     const t = 1_767_225_600_000;
@@ -12,6 +12,14 @@ describe('last-used times: written at most once a minute per secret', () => {
     throttle.committed(first);
     expect(throttle.due([use('sec_a', t + LAST_USED_RESOLUTION_MS - 1)])).toEqual([]);
     expect(throttle.due([use('sec_a', t + LAST_USED_RESOLUTION_MS)])).toEqual([['sec_a', t + LAST_USED_RESOLUTION_MS]]);
+  });
+
+  it('counts clock minutes: a use in the next minute is written even under 60 s after the last, so the time names the latest minute used', () => {
+    const throttle = new LastUseThrottle();
+    const t = 1_767_225_600_000 + 30_000;
+    throttle.committed(throttle.due([use('sec_a', t)]));
+    expect(throttle.due([use('sec_a', t + 29_999)])).toEqual([]);
+    expect(throttle.due([use('sec_a', t + 30_000)])).toEqual([['sec_a', t + 30_000]]);
   });
 
   it('a write that did not commit is written again by the next batch', () => {
