@@ -114,7 +114,7 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
     // 5. IP allowlist
     if (!ipAllowed(key, ip)) throw new ApiError('ip_not_allowed', `requests from ${ip} are not allowed for key ${key.keyId}`);
     // 6. budget
-    if (limiter.consumeNow) return checkBudget(request, reply, key, limiter.consumeNow(key.keyId, key.limits, now));
+    if (limiter.consumeNow) return checkBudget(request, reply, key, limiter.consumeNow(key.keyId, key.limits, now, key));
     return limiter.consume(key.keyId, key.limits, now).then((decision) => checkBudget(request, reply, key, decision));
   };
 

@@ -17,8 +17,10 @@ export interface RateLimiter {
   /**
    * The same decision made synchronously, offered only by a limiter whose state
    * lives in this process: the request pipeline then needs no promise at all.
+   * `holder`: an object the caller keeps for this key alone (its cached key
+   * record), on which the limiter may keep the key's state to skip a lookup.
    */
-  consumeNow?(keyId: string, limits: Limits, now: number): Decision;
+  consumeNow?(keyId: string, limits: Limits, now: number, holder?: object): Decision;
   status(): LimiterStatus;
   close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import type { LimiterStatus, RateLimiter } from './limiter.js';
 export type DecisionObserver = (store: 'memory' | 'redis' | 'local', decision: Decision, seconds?: number) => void;
 
 export class MeteredLimiter implements RateLimiter {
-  readonly consumeNow?: (keyId: string, limits: Limits, now: number) => Decision;
+  readonly consumeNow?: (keyId: string, limits: Limits, now: number, holder?: object) => Decision;
 
   constructor(
     private readonly inner: RateLimiter,
@@ -18,8 +18,8 @@ export class MeteredLimiter implements RateLimiter {
     if (inner.consumeNow) {
       const decide = inner.consumeNow.bind(inner);
       const { store } = inner.status();
-      this.consumeNow = (keyId, limits, now) => {
-        const decision = decide(keyId, limits, now);
+      this.consumeNow = (keyId, limits, now, holder) => {
+        const decision = decide(keyId, limits, now, holder);
         observe(store, decision);
         return decision;
       };

@@ -78,7 +78,7 @@ export class HeldUsage {
     return this.fillingRollups + this.fillingTouches + this.draining.length - this.cursor + this.touchIds.length - this.touchCursor;
   }
 
-  /** Adds committed events: their rollups, and each secret's last-used time at most once a minute. */
+  /** Adds committed events: their rollups, and each secret's last-used time at most once per clock minute. */
   add(batch: readonly UsageEvent[], now: number): void {
     if (this.filling.length === 0) this.fillingSince = now;
     for (const e of batch) {
