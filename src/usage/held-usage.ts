@@ -49,20 +49,26 @@ interface SecretUse {
 export class HeldUsage {
   /** Every secret seen lately, for the throttle; bounded by `maxRemembered`. */
   private uses = new Map<string, SecretUse>();
+  // The arrays below are kept across fills and only grow, each with a count of
+  // what it holds now: emptied by `length = 0`, V8 drops an array's storage and
+  // regrows it by copies, garbage that was promoted by the megabyte a second.
   /** The entries with something in the current fill, which started at `fillingSince`. */
-  private filling: SecretUse[] = [];
+  private readonly filling: SecretUse[] = [];
+  private fillingCount = 0;
   private fill = 1;
   private fillingRollups = 0;
   private fillingTouches = 0;
   private fillingSince = 0;
-  /** Being written, in primary-key order, from `cursor` on. */
-  private draining: HeldRollup[] = [];
+  /** Being written, in key order, from `cursor` to `drainingCount`. */
+  private readonly draining: HeldRollup[] = [];
+  private drainingCount = 0;
   private cursor = 0;
   private readonly touchIds: string[] = [];
   private readonly touchTimes: number[] = [];
+  private touchCount = 0;
   private touchCursor = 0;
-  /** Written rollups, for reuse: never more than were once held at a time (at most twice `maxFilling`). */
-  private readonly pool: HeldRollup[] = [];
+  /** Written rollups for reuse, linked through `next`: never more than were once held at a time (at most twice `maxFilling`). */
+  private pool: HeldRollup | null = null;
   private readonly scratch = { numbers: new Float64Array(0) };
 
   constructor(
@@ -75,19 +81,19 @@ export class HeldUsage {
 
   /** Rollups and last-used times held, filling or not yet written. */
   get size(): number {
-    return this.fillingRollups + this.fillingTouches + this.draining.length - this.cursor + this.touchIds.length - this.touchCursor;
+    return this.fillingRollups + this.fillingTouches + this.drainingCount - this.cursor + this.touchCount - this.touchCursor;
   }
 
   /** Adds committed events: their rollups, and each secret's last-used time at most once per clock minute. */
   add(batch: readonly UsageEvent[], now: number): void {
-    if (this.filling.length === 0) this.fillingSince = now;
+    if (this.fillingCount === 0) this.fillingSince = now;
     for (const e of batch) {
       const use = this.useOf(e);
       if (use.fill !== this.fill) {
         use.fill = this.fill;
         use.rollups = null;
         use.touchMs = -1;
-        this.filling.push(use);
+        this.filling[this.fillingCount++] = use;
       }
       const minute = Math.floor(e.ts / LAST_USED_RESOLUTION_MS);
       if (use.secretId !== null && minute > use.touchedMinute) {
@@ -108,24 +114,25 @@ export class HeldUsage {
    * have waited `holdMs` (or at once with `force`, or when there are too many).
    */
   rotate(now: number, force = false): void {
-    if (this.drainPending || this.filling.length === 0) return;
+    if (this.drainPending || this.fillingCount === 0) return;
     if (!force && now - this.fillingSince < this.holdMs && this.fillingRollups + this.fillingTouches < this.maxFilling) return;
-    const filling = this.filling;
-    const draining = this.draining;
-    draining.length = 0;
-    sortById(filling, keyIdOf, this.scratch);
-    for (const use of filling) for (let r = use.rollups; r !== null; r = r.next) draining.push(r);
-    sortById(filling, secretIdOf, this.scratch);
-    this.touchIds.length = 0;
-    this.touchTimes.length = 0;
-    for (const use of filling) {
+    const { filling, fillingCount, draining, touchIds, touchTimes } = this;
+    let drainingCount = 0;
+    sortById(filling, fillingCount, keyIdOf, this.scratch);
+    for (let i = 0; i < fillingCount; i++) for (let r = filling[i]!.rollups; r !== null; r = r.next) draining[drainingCount++] = r;
+    let touchCount = 0;
+    sortById(filling, fillingCount, secretIdOf, this.scratch);
+    for (let i = 0; i < fillingCount; i++) {
+      const use = filling[i]!;
       if (use.touchMs < 0) continue;
-      this.touchIds.push(use.secretId!);
-      this.touchTimes.push(use.touchedMinute * LAST_USED_RESOLUTION_MS + use.touchMs);
+      touchIds[touchCount] = use.secretId!;
+      touchTimes[touchCount++] = use.touchedMinute * LAST_USED_RESOLUTION_MS + use.touchMs;
     }
+    this.drainingCount = drainingCount;
+    this.touchCount = touchCount;
     this.cursor = 0;
     this.touchCursor = 0;
-    filling.length = 0;
+    this.fillingCount = 0;
     this.fill++;
     this.fillingRollups = 0;
     this.fillingTouches = 0;
@@ -133,18 +140,18 @@ export class HeldUsage {
 
   /** Whether rollups or last-used times are draining, not yet written. */
   get drainPending(): boolean {
-    return this.cursor < this.draining.length || this.touchCursor < this.touchIds.length;
+    return this.cursor < this.drainingCount || this.touchCursor < this.touchCount;
   }
 
   /** Up to `n` rollups to write next, in key order. Call `written` once they commit. */
   next(n: number): readonly Rollup[] {
-    return this.draining.slice(this.cursor, this.cursor + n);
+    return this.draining.slice(this.cursor, Math.min(this.cursor + n, this.drainingCount));
   }
 
   /** Up to `n` last-used times to write next, in secret order. */
   nextTouches(n: number): readonly (readonly [secretId: string, ts: number])[] {
     // Made per slice, so they die young: held for the whole drain, pairs were old garbage by the thousand a second.
-    const end = Math.min(this.touchCursor + n, this.touchIds.length);
+    const end = Math.min(this.touchCursor + n, this.touchCount);
     const touches: [string, number][] = [];
     for (let i = this.touchCursor; i < end; i++) touches.push([this.touchIds[i]!, this.touchTimes[i]!]);
     return touches;
@@ -152,19 +159,16 @@ export class HeldUsage {
 
   /** The first `n` rollups `next` gave, and `touches` of what `nextTouches` gave, were committed. */
   written(n: number, touches = 0): void {
-    const end = Math.min(this.cursor + n, this.draining.length);
-    for (let i = this.cursor; i < end; i++) this.pool.push(this.draining[i]!);
+    const end = Math.min(this.cursor + n, this.drainingCount);
+    for (let i = this.cursor; i < end; i++) {
+      const r = this.draining[i]!;
+      r.next = this.pool;
+      this.pool = r;
+    }
     this.cursor = end;
-    if (this.cursor === this.draining.length) {
-      this.draining.length = 0;
-      this.cursor = 0;
-    }
-    this.touchCursor = Math.min(this.touchCursor + touches, this.touchIds.length);
-    if (this.touchCursor === this.touchIds.length) {
-      this.touchIds.length = 0;
-      this.touchTimes.length = 0;
-      this.touchCursor = 0;
-    }
+    if (this.cursor === this.drainingCount) this.cursor = this.drainingCount = 0;
+    this.touchCursor = Math.min(this.touchCursor + touches, this.touchCount);
+    if (this.touchCursor === this.touchCount) this.touchCursor = this.touchCount = 0;
   }
 
   private useOf(e: UsageEvent): SecretUse {
@@ -187,10 +191,11 @@ export class HeldUsage {
 
   private take(e: UsageEvent, start: number, next: HeldRollup | null): HeldRollup {
     this.fillingRollups++;
-    const r = this.pool.pop();
-    if (r === undefined) {
+    const r = this.pool;
+    if (r === null) {
       return { key_id: e.keyId, period: 'minute', bucket_start: start, route: e.route, status: e.status, required_scopes: e.requiredScopes, count: 0, latency_ms_sum: 0, histogram: new Array<number>(LATENCY_BUCKETS).fill(0), next };
     }
+    this.pool = r.next;
     r.key_id = e.keyId;
     r.bucket_start = start;
     r.route = e.route;
@@ -213,7 +218,7 @@ const WINDOW_CHARS = 5;
 const MAX_SORTED = 2 ** INDEX_BITS;
 
 /**
- * Sorts items by an id with the typed-array sort, which compares doubles
+ * Sorts the first `n` items by an id with the typed-array sort, which compares doubles
  * natively: each item's number is the 5 characters of its id after the prefix
  * all ids share, then its index. Items whose 5 characters are equal are then
  * put in order by comparing their whole ids. With a comparator function,
@@ -221,11 +226,11 @@ const MAX_SORTED = 2 ** INDEX_BITS;
  * ids' shared prefix (`key_` and the time part), was 1 % of the server's time
  * (bench keys-1M), and a typed-array sort through a comparator was slower still.
  */
-export function sortById<T>(items: T[], idOf: (item: T) => string, scratch: { numbers: Float64Array }): void {
-  const n = items.length;
+export function sortById<T>(items: T[], n: number, idOf: (item: T) => string, scratch: { numbers: Float64Array }): void {
   if (n < 2) return;
   if (n > MAX_SORTED) {
-    items.sort((a, b) => compareStrings(idOf(a), idOf(b)));
+    const sorted = items.slice(0, n).sort((a, b) => compareStrings(idOf(a), idOf(b)));
+    for (let i = 0; i < n; i++) items[i] = sorted[i]!;
     return;
   }
   if (scratch.numbers.length < n) scratch.numbers = new Float64Array(Math.max(n, 2 * scratch.numbers.length));
@@ -253,7 +258,7 @@ export function sortById<T>(items: T[], idOf: (item: T) => string, scratch: { nu
     numbers[i] = window * MAX_SORTED + i;
   }
   numbers.sort();
-  const before = items.slice();
+  const before = items.slice(0, n);
   let runStart = 0;
   for (let i = 0; i <= n; i++) {
     // A run of equal windows is ordered by whole ids (clamped non-ASCII codes can tie there too).

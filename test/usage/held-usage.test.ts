@@ -118,7 +118,7 @@ describe('HeldUsage', () => {
     const scratch = { numbers: new Float64Array(0) };
     const sorted = (ids: string[]) => {
       const items = ids.map((id, i) => ({ id, i }));
-      sortById(items, (x) => x.id, scratch);
+      sortById(items, items.length, (x) => x.id, scratch);
       return items.map((x) => x.id);
     };
     const ids = ['key_01j0000000zzzzzzzzzzzzzzzz', 'key_01j0000001000000000000000b', 'key_01j0000001000000000000000a', 'key_a', 'key_', 'kez', 'k', '', 'key_01j00', 'key_01j0000001000000000000000a'];
@@ -129,6 +129,10 @@ describe('HeldUsage', () => {
     // Characters past ASCII clamp to one code: their ties are still settled by the whole ids.
     const wide = ['key_\u0101b', 'key_\u0100z', 'key_\u00ffa', 'key_~'];
     expect(sorted(wide)).toEqual([...wide].sort());
+    // Only the first n: what lies past them (a reused array's old entries) stays where it is.
+    const items = ['c', 'a', 'b', 'z', 'y'].map((id) => ({ id }));
+    sortById(items, 3, (x) => x.id, scratch);
+    expect(items.map((x) => x.id)).toEqual(['a', 'b', 'c', 'z', 'y']);
     const random = Array.from({ length: 5_000 }, () => `key_01k${Math.random().toString(32).slice(2, 12)}`);
     expect(sorted(random)).toEqual([...random].sort());
   });
