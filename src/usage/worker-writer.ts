@@ -23,7 +23,7 @@ import type { Kysely } from 'kysely';
 import { openSqlite, sqlitePath, type Store } from '../store/db.js';
 import type { Database } from '../store/schema.js';
 import { packBatch, transferables } from './packed-batch.js';
-import { preparedUsageWriter } from './sqlite-batch.js';
+import { USAGE_HOLD_MS, preparedUsageWriter } from './sqlite-batch.js';
 import type { WorkerReply, WorkerRequest } from './write-worker.js';
 import { type BatchWriter, type UsageEvent, directWriter } from './writer.js';
 
@@ -43,13 +43,8 @@ export function usageWriterFor(store: Store, databaseUrl: string, cores = availa
 
 /** Batches small enough that writing one between two requests holds them up for about a millisecond. */
 export const REQUEST_THREAD_BATCH = 250;
-/**
- * How long the request thread holds rollups before writing them in key order
- * (held-usage.ts): each batch's rollups then cost it a slice of a sorted
- * write instead of a random page each. Usage still shows within about 3 s
- * (1.5 s held: peak RSS in bench keys-1M 288-290 MB against the 300 MB bound).
- */
-export const REQUEST_THREAD_HOLD_MS = 1_000;
+/** How long the request thread holds rollups (sqlite-batch.ts USAGE_HOLD_MS, as the writer thread does). */
+export const REQUEST_THREAD_HOLD_MS = USAGE_HOLD_MS;
 // Transactions (slices, or waits on a busy lock) a close spends writing what is held before it gives up.
 const CLOSE_DRAIN_TRIES = 1_000;
 
@@ -209,14 +204,24 @@ export class WorkerBatchWriter implements BatchWriter {
 
   write(batch: readonly UsageEvent[]): Promise<void> {
     if (this.fallback) return this.fallback.write(batch);
+    const packed = packBatch(batch);
+    return this.request(this.start(), (id) => ({ type: 'write', id, batch: packed }), transferables(packed));
+  }
+
+  /** The thread writes what it holds that is due (or `all` of it); nothing to do before its first batch. */
+  drainHeld(all: boolean): Promise<void> {
+    if (this.fallback) return this.fallback.drainHeld?.(all) ?? Promise.resolve();
+    if (!this.worker) return Promise.resolve();
+    return this.request(this.worker, (id) => ({ type: 'drain', id, all }));
+  }
+
+  private request(worker: Worker, message: (id: number) => WorkerRequest, transfer: ArrayBuffer[] = []): Promise<void> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      const worker = this.start();
       this.waiting.set(id, { resolve, reject });
-      // A write in flight keeps the process alive (a shutdown must not end before it); an idle thread does not.
+      // A request in flight keeps the process alive (a shutdown must not end before it); an idle thread does not.
       worker.ref();
-      const packed = packBatch(batch);
-      worker.postMessage({ type: 'write', id, batch: packed } satisfies WorkerRequest, transferables(packed));
+      worker.postMessage(message(id), transfer);
     });
   }
 

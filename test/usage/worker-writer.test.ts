@@ -203,25 +203,33 @@ describe('usage writer thread', () => {
     expect(await count('GET /v1/single-core')).toBe(1000);
   });
 
-  it('on a single core rollups are held a moment and written in key order: usage shows within the SPEC\'s 5 s without a flush, and a flush or stop writes them at once', async () => {
+  it.each([
+    [1, 'on the request thread'],
+    [2, 'on the writer thread'],
+  ])('with %i core(s) rollups are held a moment (%s) and written in key order: usage shows within the SPEC\'s 5 s without a flush, and a flush or stop writes them at once', async (cores) => {
     const sum = async (route: string) =>
       Number((await store.db.selectFrom('usage_rollups').select((eb) => eb.fn.sum<number>('count').as('n')).where('route', '=', route).executeTakeFirstOrThrow()).n ?? 0);
-    const recorder = new UsageRecorder(usageWriterFor(store, url, 1)); // the default flush interval, 1 s
+    const recorder = new UsageRecorder(usageWriterFor(store, url, cores)); // the default flush interval, 1 s
     recorder.start();
-    const many = (route: string) => Array.from({ length: 600 }, (_, i) => ({ ...event(i), keyId: `key_h${i % 300}`, route }));
+    const many = (route: string) => Array.from({ length: 600 }, (_, i) => ({ ...event(i), keyId: `key_h${cores}_${i % 300}`, route: `${route}-${cores}` }));
     for (const e of many('GET /v1/held-a-moment')) recorder.record(e);
     const started = Date.now();
-    while ((await sum('GET /v1/held-a-moment')) < 600 && Date.now() - started < 5_000) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await sum('GET /v1/held-a-moment')).toBe(600);
+    const route = (name: string) => `${name}-${cores}`;
+    // The raw rows come first, with their batch; their rollups are still held then.
+    while ((await count(route('GET /v1/held-a-moment'))) < 600 && Date.now() - started < 5_000) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await count(route('GET /v1/held-a-moment'))).toBe(600);
+    expect(await sum(route('GET /v1/held-a-moment'))).toBeLessThan(600);
+    while ((await sum(route('GET /v1/held-a-moment'))) < 600 && Date.now() - started < 5_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await sum(route('GET /v1/held-a-moment'))).toBe(600);
     expect(Date.now() - started).toBeGreaterThanOrEqual(REQUEST_THREAD_HOLD_MS / 2); // held, not written with their events
-    expect(await count('GET /v1/held-a-moment')).toBe(600);
+    expect(await count(route('GET /v1/held-a-moment'))).toBe(600);
 
     for (const e of many('GET /v1/held-flushed')) recorder.record(e);
     await recorder.flush();
-    expect(await sum('GET /v1/held-flushed')).toBe(600);
+    expect(await sum(route('GET /v1/held-flushed'))).toBe(600);
     for (const e of many('GET /v1/held-stopped')) recorder.record(e);
     await recorder.stop();
-    expect(await sum('GET /v1/held-stopped')).toBe(600);
+    expect(await sum(route('GET /v1/held-stopped'))).toBe(600);
   });
 
   it('on a single core, a batch that meets the server connection mid-transaction fails at once (no wait on its own thread) and is written after', async () => {
