@@ -37,7 +37,7 @@ export class MemoryBudget {
       if (holder) (holder as SlotHolder)[SLOT] = { budget: this, epoch: this.epoch, id, state: next };
     } else {
       if (holder && !fromSlot) (holder as SlotHolder)[SLOT] = { budget: this, epoch: this.epoch, id, state };
-      // In place: one map lookup per request, and no new object living on in the map (with 100,000 keys
+      // In place: no new object living on in the map (with 100,000 keys
       // each lived seconds, long enough to be promoted and collected as old garbage).
       state.tat = next.tat;
       state.day = next.day;

@@ -18,17 +18,20 @@ export type WorkerReply = { id: number; ok: true } | { id: number; ok: false; er
 const port = parentPort!;
 const sqlite = openSqlite(sqlitePath((workerData as { databaseUrl: string }).databaseUrl));
 const writeBatch = preparedUsageWriter(sqlite, { holdMs: USAGE_HOLD_MS });
-// Slices a close writes before it gives up on what is held (each waits up to the connection's busy timeout).
-const CLOSE_DRAIN_TRIES = 20;
+// Failed slices (each after the connection's busy timeout) after which a close gives up on what is held.
+const CLOSE_DRAIN_FAILURES = 2;
 
 port.on('message', (message: WorkerRequest) => {
   if (message.type === 'close') {
-    for (let tries = 0; writeBatch.held > 0 && tries < CLOSE_DRAIN_TRIES; tries++) {
+    for (let failures = 0; writeBatch.held > 0 && failures < CLOSE_DRAIN_FAILURES; ) {
+      const before = writeBatch.held;
       try {
         writeBatch.drainHeld(true);
       } catch {
-        // busy for the whole timeout: try again, up to the bound
+        failures++; // busy for the whole timeout
+        continue;
       }
+      if (writeBatch.held === before) break;
     }
     sqlite.close();
     port.close();
