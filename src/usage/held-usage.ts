@@ -11,8 +11,9 @@
  * Everything held for one secret hangs off one entry, found with one map
  * lookup per event: its rollups, its held last-used time, and the minute of
  * the last one handed out (a time is written at most once per clock minute, so
- * it always names the minute of the latest use). Separate maps for the three were five lookups per event
- * into maps of 100,000 entries, a quarter of what holding cost (bench keys-1M).
+ * it always names the minute of the latest use). Separate maps for the three
+ * were five lookups per event into maps of 100,000 entries, a quarter of what
+ * holding cost (bench keys-1M).
  *
  * Raw events are never held (they append at the end of their table anyway);
  * only their rollups wait, so usage reads lag by up to about twice the hold,
@@ -24,7 +25,7 @@
  * or more when rollups were last held as fresh objects (BENCHMARKS.md).
  */
 import { LATENCY_BUCKETS } from '../core/latency.js';
-import { LAST_USED_RESOLUTION_MS, type Rollup, type UsageEvent, countEvent, minuteStart } from './writer.js';
+import { LAST_USED_RESOLUTION_MS, type Rollup, type UsageEvent, compareStrings, countEvent, minuteOf, minuteStart } from './writer.js';
 
 /** A held rollup, linked to the next one of the same secret. */
 type HeldRollup = Rollup & { next: HeldRollup | null };
@@ -95,7 +96,7 @@ export class HeldUsage {
         use.touchMs = -1;
         this.filling[this.fillingCount++] = use;
       }
-      const minute = Math.floor(e.ts / LAST_USED_RESOLUTION_MS);
+      const minute = minuteOf(e.ts);
       if (use.secretId !== null && minute > use.touchedMinute) {
         if (use.touchMs < 0) this.fillingTouches++;
         use.touchedMinute = minute;
@@ -271,8 +272,4 @@ export function sortById<T>(items: T[], n: number, idOf: (item: T) => string, sc
     }
     runStart = i;
   }
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

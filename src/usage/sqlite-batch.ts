@@ -83,7 +83,7 @@ export interface PreparedUsageWriter {
    * arrive: they write the held rollups.
    */
   drainHeld(all: boolean, now?: number): boolean;
-  /** Rollups held, not yet written. */
+  /** Rollups and last-used times held, not yet written. */
   readonly held: number;
 }
 

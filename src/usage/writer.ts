@@ -11,7 +11,7 @@
  */
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { LATENCY_BUCKETS, latencyBucket } from '../core/latency.js';
-import { LATENCY_COLUMNS, type Database, type LatencyColumn, type UsageEventsTable, type UsageRollupsTable } from '../store/schema.js';
+import { LATENCY_COLUMNS, type ApiKeyLastUseTable, type Database, type LatencyColumn, type UsageEventsTable, type UsageRollupsTable } from '../store/schema.js';
 
 export interface UsageEvent {
   keyId: string;
@@ -38,7 +38,6 @@ export type RollupRow = UsageRollupsTable;
 export type RollupInsert = Omit<RollupRow, LatencyColumn> & Partial<Pick<RollupRow, LatencyColumn>>;
 
 type Db = Kysely<Database> | Transaction<Database>;
-type LastUseRow = { secret_id: string; last_used_at: number };
 export type RawEventRow = Insertable<UsageEventsTable>;
 
 export function rawRow(e: UsageEvent): RawEventRow {
@@ -55,7 +54,8 @@ export function rawRow(e: UsageEvent): RawEventRow {
  */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
-const minuteOf = (ts: number) => Math.floor(ts / LAST_USED_RESOLUTION_MS);
+/** The clock minute a time falls in, as a count of minutes: what the last-used throttle compares. */
+export const minuteOf = (ts: number) => Math.floor(ts / LAST_USED_RESOLUTION_MS);
 
 export class LastUseThrottle {
   private readonly written = new Map<string, number>();
@@ -64,7 +64,7 @@ export class LastUseThrottle {
 
   /** The secrets of a batch whose last-used time needs writing, with that time, in a fixed order. */
   due(batch: readonly UsageEvent[]): [secretId: string, ts: number][] {
-    // Most events are of a secret written less than a minute ago: skipped with one lookup, before any sorting.
+    // Most events are of a secret already written in their minute: skipped with one lookup, before any sorting.
     const due = new Map<string, number>();
     for (const e of batch) {
       if (!e.secretId || minuteOf(e.ts) <= minuteOf(this.written.get(e.secretId) ?? Number.NEGATIVE_INFINITY)) continue;
@@ -115,7 +115,7 @@ export const usageStatements = {
       .where('route', '=', row.route)
       .where('status', '=', row.status),
   /** Raises secrets' last-used times (store/migrations/010-last-use-table.ts), never lowers one. */
-  touchSecrets: (db: Db, rows: LastUseRow[]) =>
+  touchSecrets: (db: Db, rows: Insertable<ApiKeyLastUseTable>[]) =>
     db
       .insertInto('api_key_last_use')
       .values(rows)
@@ -238,9 +238,9 @@ export function rollupRow(r: Rollup): RollupRow {
 }
 
 export function byPrimaryKey(a: Rollup, b: Rollup): number {
-  return cmp(a.key_id, b.key_id) || cmp(a.period, b.period) || a.bucket_start - b.bucket_start || cmp(a.route, b.route) || a.status - b.status;
+  return compareStrings(a.key_id, b.key_id) || compareStrings(a.period, b.period) || a.bucket_start - b.bucket_start || compareStrings(a.route, b.route) || a.status - b.status;
 }
 
-function cmp(a: string, b: string): number {
+export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
