@@ -100,6 +100,6 @@ const rows = bench.tasks.map((task) => {
   return { piece: task.name, 'ns/op (median)': ns(result.latency.p50), 'ns/op (mean)': ns(result.latency.mean), samples: result.latency.samplesCount ?? result.latency.samples?.length ?? '' };
 });
 console.table(rows);
-process.stdout.write('usage hand-off and write are per event (one batch of ' + FLUSHED + ': raw rows, rollups, last_used_at); the write runs on the writer thread, not the request path.\n');
+process.stdout.write('usage hand-off and write are per event (one batch of ' + FLUSHED + ': its block of the request log, rollups, last_used_at); the write runs on the writer thread, not the request path.\n');
 await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -68,7 +68,7 @@ async function recordingOverhead(databaseUrl) {
     }
   }
   const store = await openStore(databaseUrl);
-  const rows = Number((await store.db.selectFrom('usage_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const rows = Number((await store.db.selectFrom('usage_event_blocks').select((eb) => eb.fn.coalesce(eb.fn.sum('count'), eb.lit(0)).as('n')).executeTakeFirstOrThrow()).n);
   await store.close();
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const sum = (xs) => xs.reduce((a, b) => a + b, 0);
@@ -142,7 +142,7 @@ async function writeThroughput(databaseUrl) {
   for (const e of events) recorder.record(e);
   await recorder.stop();
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
-  const written = Number((await store.db.selectFrom('usage_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const written = Number((await store.db.selectFrom('usage_event_blocks').select((eb) => eb.fn.coalesce(eb.fn.sum('count'), eb.lit(0)).as('n')).executeTakeFirstOrThrow()).n);
   await store.close();
   if (written !== EVENTS) throw new Error(`wrote ${written} of ${EVENTS} events`);
   return { perSecond: timed / seconds, batches: recorder.stats.batches, dropped: recorder.stats.dropped };

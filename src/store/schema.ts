@@ -168,16 +168,14 @@ export interface IdempotencyKeysTable {
   created_at: number;
 }
 
-export interface UsageEventsTable {
+/** The raw request log, a block of events per row (usage/event-blocks.ts). */
+export interface UsageEventBlocksTable {
   id: Generated<number>;
-  key_id: string;
-  secret_id: string | null;
-  ts: number;
-  method: string;
-  route: string;
-  status: number;
-  latency_ms: number;
-  ip: string | null;
+  first_ts: number;
+  last_ts: number;
+  count: number;
+  /** JSON, as usage/event-blocks.ts writes it. */
+  events: string;
 }
 
 /** Histogram columns of a rollup row: `latency_h<i>` counts requests in bucket i of core/latency.ts. */
@@ -195,7 +193,7 @@ export type UsageRollupsTable = {
   key_id: string;
   period: 'minute' | 'day';
   bucket_start: number;
-  /** `METHOD /v1/template`, as in usage_events. */
+  /** `METHOD /v1/template`, as in the request log. */
   route: string;
   status: number;
   /** The scopes the route requires, space-separated (empty for none): what `unused_scopes` is computed from. */
@@ -311,7 +309,7 @@ export interface Database {
   daily_conversation_counts: DailyConversationCountsTable;
   daily_message_counts: DailyMessageCountsTable;
   idempotency_keys: IdempotencyKeysTable;
-  usage_events: UsageEventsTable;
+  usage_event_blocks: UsageEventBlocksTable;
   usage_rollups: UsageRollupsTable;
   node_heartbeats: NodeHeartbeatsTable;
   admin_sessions: AdminSessionsTable;

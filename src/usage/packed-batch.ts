@@ -19,7 +19,8 @@ export interface PackedBatch {
 const REFS = 6;
 const NUMBERS = 3;
 
-export function packBatch(batch: readonly UsageEvent[]): PackedBatch {
+/** Each distinct string once: `ref` gives a string's index in `strings` (-1 for null), adding it the first time. */
+export function stringTable(): { strings: string[]; ref: (s: string | null) => number } {
   const strings: string[] = [];
   const index = new Map<string, number>();
   const ref = (s: string | null): number => {
@@ -31,6 +32,11 @@ export function packBatch(batch: readonly UsageEvent[]): PackedBatch {
     }
     return i;
   };
+  return { strings, ref };
+}
+
+export function packBatch(batch: readonly UsageEvent[]): PackedBatch {
+  const { strings, ref } = stringTable();
   const refs = new Int32Array(batch.length * REFS);
   const numbers = new Float64Array(batch.length * NUMBERS);
   for (let e = 0; e < batch.length; e++) {

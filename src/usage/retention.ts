@@ -1,6 +1,7 @@
 /**
- * Usage retention: raw events are kept for ATENDER_USAGE_RETENTION_DAYS (default
- * 30), minute rollups for MINUTE_ROLLUP_DAYS (so a 30-day query stays at minute
+ * Usage retention: the request log (event blocks) is kept for
+ * ATENDER_USAGE_RETENTION_DAYS (default 30; a block goes once its last request
+ * is that old), minute rollups for MINUTE_ROLLUP_DAYS (so a 30-day query stays at minute
  * resolution), then folded into day rollups, which are kept for good (they are
  * the key's usage history). The server prunes at start and hourly, in small
  * chunks so no transaction holds the database for long.
@@ -21,26 +22,29 @@ import { foldIntoDays, rollupOf, rollupRow, upsertRollupRows } from './writer.js
 export const MINUTE_ROLLUP_DAYS = 31;
 const DAY_MS = 86_400_000;
 const CHUNK = 5_000;
+// A block holds up to 1,000 requests: 50 of them are as many as CHUNK rows were.
+const BLOCK_CHUNK = 50;
 
 export interface PruneResult {
-  events: number;
+  /** Blocks of the request log deleted. */
+  eventBlocks: number;
   minuteRollups: number;
 }
 
 export async function pruneUsage(db: Kysely<Database>, now: number, retentionDays: number): Promise<PruneResult> {
   const eventsBefore = now - retentionDays * DAY_MS;
   const minutesBefore = now - MINUTE_ROLLUP_DAYS * DAY_MS;
-  // A range of the ts index.
-  const events = await inChunks(CHUNK, async () => {
+  // A range of the last_ts index.
+  const eventBlocks = await inChunks(BLOCK_CHUNK, async () => {
     const result = await db
-      .deleteFrom('usage_events')
-      .where('id', 'in', (eb) => eb.selectFrom('usage_events').select('id').where('ts', '<', eventsBefore).limit(CHUNK))
+      .deleteFrom('usage_event_blocks')
+      .where('id', 'in', (eb) => eb.selectFrom('usage_event_blocks').select('id').where('last_ts', '<', eventsBefore).limit(BLOCK_CHUNK))
       .executeTakeFirst();
     const n = Number(result.numDeletedRows);
     return { found: n, deleted: n };
   });
   const minuteRollups = await inChunks(CHUNK, () => foldMinutes(db, minutesBefore));
-  return { events, minuteRollups };
+  return { eventBlocks, minuteRollups };
 }
 
 /** Moves up to CHUNK minute rollups older than `before` into their day rollups. */

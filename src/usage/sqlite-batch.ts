@@ -28,6 +28,7 @@ import type SQLite from 'better-sqlite3';
 import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import { LATENCY_BUCKETS } from '../core/latency.js';
 import { LATENCY_COLUMNS, type Database } from '../store/schema.js';
+import { EVENTS_PER_BLOCK, eventBlock } from './event-blocks.js';
 import { HeldUsage } from './held-usage.js';
 import { type Rollup, type RollupInsert, type UsageEvent, LastUseThrottle, rollUp, usageStatements } from './writer.js';
 
@@ -35,11 +36,11 @@ import { type Rollup, type RollupInsert, type UsageEvent, LastUseThrottle, rollU
 const MARK = '\u0001';
 // Rollups of a batch tried UPDATE-first before the batch picks its way for the rest.
 const SAMPLED_ROLLUPS = 8;
-// Raw events and last-used times go in 50 rows per statement: fewer statement runs, still a small statement.
+// Last-used times go in 50 rows per statement: fewer statement runs, still a small statement.
 const ROWS_PER_INSERT = 50;
 
 const TOUCH_COLUMNS = ['secret_id', 'last_used_at'] as const;
-const EVENT_COLUMNS = ['key_id', 'secret_id', 'ts', 'method', 'route', 'status', 'latency_ms', 'ip'] as const;
+const BLOCK_COLUMNS = ['first_ts', 'last_ts', 'count', 'events'] as const;
 const ROLLUP_PRIMARY_KEY = ['key_id', 'period', 'bucket_start', 'route', 'status'] as const;
 const ROLLUP_ADDED_COLUMNS = ['count', 'latency_ms_sum'] as const;
 // An inserted rollup's columns before its histogram ones.
@@ -57,10 +58,6 @@ function preparePositional(sqlite: SQLite.Database, compiled: CompiledQuery, col
     throw new Error(`usage statement binds its parameters in an unexpected order: ${actual.slice(0, columns.length).join(',').replaceAll(MARK, '')}`);
   }
   return sqlite.prepare(compiled.sql);
-}
-
-function pushEvent(params: unknown[], e: UsageEvent): void {
-  params.push(e.keyId, e.secretId, e.ts, e.method, e.route, e.status, e.latencyMs, e.ip);
 }
 
 /**
@@ -93,8 +90,7 @@ export interface PreparedUsageWriter {
  */
 export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?: number } = {}): PreparedUsageWriter {
   const compiler = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const insertEvents = (rows: number) =>
-    preparePositional(sqlite, usageStatements.insertEvents(compiler, markerRows(EVENT_COLUMNS, rows) as never).compile(), EVENT_COLUMNS, rows);
+  const insertBlock = preparePositional(sqlite, usageStatements.insertEventBlock(compiler, markerRows(BLOCK_COLUMNS, 1)[0] as never).compile(), BLOCK_COLUMNS, 1);
   const upsertRollup = (columns: readonly string[]) =>
     preparePositional(sqlite, usageStatements.upsertRollups(compiler, markerRows(columns, 1) as unknown as RollupInsert[]).compile(), columns, 1);
   const addToRollup = (histogram: readonly string[]) =>
@@ -106,8 +102,6 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
     );
   // The pair of statements for a rollup with these histogram columns: add to its row, or insert it.
   const rollupStatements = (histogram: readonly string[]) => ({ add: addToRollup(histogram), upsert: upsertRollup([...ROLLUP_KEY_COLUMNS, ...histogram]) });
-  const insertMany = insertEvents(ROWS_PER_INSERT);
-  const insertOne = insertEvents(1);
   const whole = rollupStatements(LATENCY_COLUMNS);
   const oneBucket = LATENCY_COLUMNS.map((c) => rollupStatements([c]));
   const touchSecrets = (rows: number) =>
@@ -116,16 +110,9 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
   const touchOne = touchSecrets(1);
 
   const write = sqlite.transaction((batch: readonly UsageEvent[], rollups: readonly Rollup[], touches: readonly (readonly [string, number])[]) => {
-    let i = 0;
-    for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
-      const params: unknown[] = [];
-      for (let j = i; j < i + ROWS_PER_INSERT; j++) pushEvent(params, batch[j]!);
-      insertMany.run(params);
-    }
-    for (; i < batch.length; i++) {
-      const params: unknown[] = [];
-      pushEvent(params, batch[i]!);
-      insertOne.run(params);
+    for (let i = 0; i < batch.length; i += EVENTS_PER_BLOCK) {
+      const { first_ts, last_ts, count, events } = eventBlock(i === 0 && batch.length <= EVENTS_PER_BLOCK ? batch : batch.slice(i, i + EVENTS_PER_BLOCK));
+      insertBlock.run([first_ts, last_ts, count, events]);
     }
     let tried = 0;
     let found = 0;

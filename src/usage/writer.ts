@@ -1,5 +1,5 @@
 /**
- * One batch of usage events → one transaction: the raw rows, the per-minute
+ * One batch of usage events → one transaction: the request log's block of them, the per-minute
  * rollups they add to, and each secret's last-used time. Rollups are merged with
  * `count = count + n` upserts, so many nodes can write at once, and their rows
  * are written in a fixed order so two writers never deadlock.
@@ -11,7 +11,8 @@
  */
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { LATENCY_BUCKETS, latencyBucket } from '../core/latency.js';
-import { LATENCY_COLUMNS, type ApiKeyLastUseTable, type Database, type LatencyColumn, type UsageEventsTable, type UsageRollupsTable } from '../store/schema.js';
+import { LATENCY_COLUMNS, type ApiKeyLastUseTable, type Database, type LatencyColumn, type UsageRollupsTable } from '../store/schema.js';
+import { type EventBlockRow, insertEventBlocks } from './event-blocks.js';
 
 export interface UsageEvent {
   keyId: string;
@@ -30,7 +31,6 @@ export interface UsageEvent {
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 // Stays well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters per statement.
-const RAW_ROWS_PER_INSERT = 1_000;
 const ROLLUP_ROWS_PER_UPSERT = 500;
 
 export type RollupRow = UsageRollupsTable;
@@ -38,11 +38,6 @@ export type RollupRow = UsageRollupsTable;
 export type RollupInsert = Omit<RollupRow, LatencyColumn> & Partial<Pick<RollupRow, LatencyColumn>>;
 
 type Db = Kysely<Database> | Transaction<Database>;
-export type RawEventRow = Insertable<UsageEventsTable>;
-
-export function rawRow(e: UsageEvent): RawEventRow {
-  return { key_id: e.keyId, secret_id: e.secretId, ts: e.ts, method: e.method, route: e.route, status: e.status, latency_ms: e.latencyMs, ip: e.ip };
-}
 
 /**
  * A secret's last-used time is written at most once per clock minute by each
@@ -83,7 +78,7 @@ export class LastUseThrottle {
 // The three statements, built once here for both the Kysely path below and the
 // prepared-statement path of the SQLite writer thread (sqlite-batch.ts).
 export const usageStatements = {
-  insertEvents: (db: Db, rows: RawEventRow[]) => db.insertInto('usage_events').values(rows),
+  insertEventBlock: (db: Db, row: EventBlockRow) => db.insertInto('usage_event_blocks').values(row),
   upsertRollups: (db: Db, rows: RollupInsert[]) =>
     db
       .insertInto('usage_rollups')
@@ -137,9 +132,7 @@ export async function writeUsageBatch(db: Kysely<Database>, batch: readonly Usag
   const rollups = rollUp(batch).map(rollupRow);
   const touches = lastUse.due(batch);
   await db.transaction().execute(async (tx) => {
-    for (let i = 0; i < batch.length; i += RAW_ROWS_PER_INSERT) {
-      await usageStatements.insertEvents(tx, batch.slice(i, i + RAW_ROWS_PER_INSERT).map(rawRow)).execute();
-    }
+    await insertEventBlocks(tx, batch);
     await upsertRollupRows(tx, rollups);
     // One statement: the throttle gives each secret once, which PostgreSQL's upsert needs.
     if (touches.length > 0) await usageStatements.touchSecrets(tx, touches.map(([secret_id, last_used_at]) => ({ secret_id, last_used_at }))).execute();

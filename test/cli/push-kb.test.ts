@@ -9,6 +9,7 @@ import { Atender } from '../../src/sdk/index.js';
 import { type TestApp, startTestApp } from '../helpers/app.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { docFile, docsFolder } from '../helpers/docs-folder.js';
+import { readUsageEvents } from '../../src/usage/event-blocks.js';
 
 let t: TestApp;
 let url: string;
@@ -28,7 +29,7 @@ async function writesBy(key: string): Promise<Array<{ method: string; route: str
   await t.runtime.usage.flush();
   const keyId = (await new Atender({ apiKey: key, baseUrl: url }).me()).id;
   await t.runtime.usage.flush();
-  return t.runtime.store.db.selectFrom('usage_events').select(['method', 'route']).where('key_id', '=', keyId).where('method', '!=', 'GET').execute();
+  return (await readUsageEvents(t.runtime.store.db, { keyId })).filter((e) => e.method !== 'GET').map(({ method, route }) => ({ method, route }));
 }
 
 const push = (key: string, args: string[]) => runCli(['push-kb', ...args], { ATENDER_API_KEY: key, ATENDER_API_URL: url });

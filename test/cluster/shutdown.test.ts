@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Answer, type Cluster, call, startCluster } from '../helpers/cluster.js';
 import { requireService } from '../helpers/services.js';
+import { readUsageEvents } from '../../src/usage/event-blocks.js';
 
 const run = await requireService('postgres');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,7 +58,7 @@ describe.runIf(run)('graceful shutdown', () => {
     }
 
     expect(await db.selectFrom('articles').select('title').where('id', '=', written.id).executeTakeFirst()).toEqual({ title: 'Written during shutdown' });
-    const usage = await db.selectFrom('usage_events').select('route').where('key_id', '=', key.id).execute();
+    const usage = await readUsageEvents(db, { keyId: key.id });
     expect(usage.filter((u) => u.route === 'GET /v1/me')).toHaveLength(20);
     expect(usage.filter((u) => u.route === 'POST /v1/knowledge/articles')).toHaveLength(1);
     expect(await db.selectFrom('node_heartbeats').selectAll().execute()).toHaveLength(0);

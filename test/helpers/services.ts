@@ -4,6 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { type Store, openStore } from '../../src/store/db.js';
 
 export const PG_ADMIN_URL = process.env.ATENDER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.ATENDER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -119,4 +121,20 @@ export async function testDatabases(): Promise<TestDatabase[]> {
  */
 export function defaultTestDatabase(): TestDatabase {
   return process.env.ATENDER_TEST_DATABASE === 'postgres' ? postgresDatabase : sqliteDatabase;
+}
+
+/** A migrated store on a fresh database of this kind for the suite (opened before its tests, dropped after). */
+export function suiteStore(database: TestDatabase): () => Store {
+  let store: Store | undefined;
+  let drop: () => Promise<void> = async () => {};
+  beforeAll(async () => {
+    const created = await database.create();
+    drop = created.drop;
+    store = await openStore(created.url);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await drop();
+  });
+  return () => store!;
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../src/store/audit-repo.js';
 import { keyUsage } from '../../src/usage/queries.js';
 import { ManualClock, type TestApp, startTestApp } from '../helpers/app.js';
+import { readUsageEvents } from '../../src/usage/event-blocks.js';
 
 const HOUR = 3_600_000;
 
@@ -75,9 +76,9 @@ describe('usage recorded by the pipeline', () => {
       const usage = await usageOf(key.id);
       expect(usage, code).toMatchObject({ total: 2, by_status: { '4xx': 2 }, routes: [{ route: 'GET /v1/me', count: 2 }] });
     }
-    const raw = await t.runtime.store.db.selectFrom('usage_events').selectAll().where('key_id', '=', rotated.id).execute();
+    const raw = await readUsageEvents(t.runtime.store.db, { keyId: rotated.id });
     const oldSecret = fresh.secrets.find((s) => s.hint === rotated.hint)!;
-    expect(raw.map((r) => [r.secret_id, r.status, r.ip])).toEqual([
+    expect(raw.map((r) => [r.secretId, r.status, r.ip])).toEqual([
       [oldSecret.id, 401, '192.0.2.1'],
       [oldSecret.id, 401, '192.0.2.1'],
     ]);

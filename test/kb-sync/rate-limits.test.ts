@@ -9,6 +9,7 @@ import { pushKb } from '../../src/cli/push-kb-run.js';
 import { Atender } from '../../src/sdk/index.js';
 import { ManualClock, type TestApp, startTestApp } from '../helpers/app.js';
 import { docsFolder } from '../helpers/docs-folder.js';
+import { readUsageEvents } from '../../src/usage/event-blocks.js';
 
 const clock = new ManualClock();
 let t: TestApp;
@@ -34,7 +35,7 @@ it('syncs 30 files with a 20-per-minute key by waiting out the 429s', async () =
   // 32 admitted requests (me, list, 30 creates) at 20 per minute: at least 12 × 3 s of refill were waited for.
   expect(clock.now() - started).toBeGreaterThanOrEqual(36_000);
   await t.runtime.usage.flush();
-  const statuses = await t.runtime.store.db.selectFrom('usage_events').select('status').where('key_id', '=', id).execute();
+  const statuses = await readUsageEvents(t.runtime.store.db, { keyId: id });
   expect(statuses.filter((s) => s.status === 429).length).toBeGreaterThan(0);
   expect(statuses.filter((s) => s.status === 201)).toHaveLength(30);
 });

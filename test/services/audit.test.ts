@@ -82,7 +82,7 @@ describe.each(await testDatabases())('audit log on $name', (database: TestDataba
     await t.runtime.usage.flush();
     const forbidden = [key.key, rotated.key].flatMap((k) => [k, k.slice(8, 48), keyDigest(k)]);
     let scanned = 0;
-    for (const table of ['audit_log', 'usage_events', 'usage_rollups'] as const) {
+    for (const table of ['audit_log', 'usage_event_blocks', 'usage_rollups'] as const) {
       const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(t.runtime.store.db);
       expect(rows.rows.length).toBeGreaterThan(0);
       for (const row of rows.rows) {

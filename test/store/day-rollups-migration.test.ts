@@ -4,27 +4,17 @@
  * request is counted once, in a minute row or, for what retention had pruned, in
  * its day row.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Store, migrate, openStore } from '../../src/store/db.js';
+import { describe, expect, it } from 'vitest';
+import { migrate } from '../../src/store/db.js';
 import { type UsageEvent, foldIntoDays, rollUp, rollupRow, usageStatements } from '../../src/usage/writer.js';
-import { type TestDatabase, testDatabases } from '../helpers/services.js';
+import { type TestDatabase, suiteStore, testDatabases } from '../helpers/services.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 const D0 = Date.UTC(2026, 2, 1);
 
 describe.each(await testDatabases())('migration 008 (day rollups folded) on $name', (database: TestDatabase) => {
-  let store: Store;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const created = await database.create();
-    drop = created.drop;
-    store = await openStore(created.url);
-  });
-  afterAll(async () => {
-    await store.close();
-    await drop();
-  });
+  const storeOf = suiteStore(database);
 
   it('keeps in day rows only what no minute row counts', async () => {
     // Three days, every 7 minutes, two keys, statuses and latencies cycling.
@@ -35,13 +25,13 @@ describe.each(await testDatabases())('migration 008 (day rollups folded) on $nam
     // The old writer: minute and day rollups for every request; old retention then pruned day 0's morning minutes.
     const minutes = rollUp(events);
     const rows = [...minutes, ...foldIntoDays(minutes)].map(rollupRow);
-    for (let i = 0; i < rows.length; i += 200) await usageStatements.upsertRollups(store.db, rows.slice(i, i + 200)).execute();
-    await store.db.deleteFrom('usage_rollups').where('period', '=', 'minute').where('bucket_start', '<', D0 + DAY / 2).execute();
-    await store.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', '008-day-rollups-folded' as never).execute();
+    for (let i = 0; i < rows.length; i += 200) await usageStatements.upsertRollups(storeOf().db, rows.slice(i, i + 200)).execute();
+    await storeOf().db.deleteFrom('usage_rollups').where('period', '=', 'minute').where('bucket_start', '<', D0 + DAY / 2).execute();
+    await storeOf().db.deleteFrom('kysely_migration' as never).where('name' as never, '=', '008-day-rollups-folded' as never).execute();
 
-    await migrate(store);
+    await migrate(storeOf());
 
-    const counted = await store.db.selectFrom('usage_rollups').select(['key_id', 'period', 'bucket_start', 'status', 'count', 'latency_h0']).execute();
+    const counted = await storeOf().db.selectFrom('usage_rollups').select(['key_id', 'period', 'bucket_start', 'status', 'count', 'latency_h0']).execute();
     for (let day = 0; day < 3; day++) {
       const inDay = (ts: number) => ts >= D0 + day * DAY && ts < D0 + (day + 1) * DAY;
       for (const status of [200, 404, 429]) {

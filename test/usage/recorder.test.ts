@@ -15,6 +15,7 @@ import { UsageRecorder } from '../../src/usage/recorder.js';
 import { MINUTE_ROLLUP_DAYS, UsagePruner } from '../../src/usage/retention.js';
 import { type UsageEvent, directWriter } from '../../src/usage/writer.js';
 import { type TestDatabase, testDatabases } from '../helpers/services.js';
+import { type EventFilter, readUsageEvents } from '../../src/usage/event-blocks.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -49,7 +50,7 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
     const [route, requiredScopes] = ROUTES[i % ROUTES.length]!;
     return { keyId, secretId, ts, method: route.split(' ')[0]!, route, requiredScopes, status: [200, 200, 201, 404, 429, 503][i % 6]!, latencyMs: (i % 40) * 1.7, ip: '198.51.100.1', ...over };
   };
-  const countRows = async (table: 'usage_events' | 'usage_rollups') => Number((await rt.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const logged = (filter?: EventFilter) => readUsageEvents(rt.store.db, filter);
 
   it('writes in batches and keeps the minute rollups equal to the raw rows (day rollups come from folding)', async () => {
     const recorder = new UsageRecorder(directWriter(rt.store.db), { batchSize: 97 });
@@ -60,8 +61,10 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
     expect(recorder.stats).toMatchObject({ recorded: 1000, written: 1000, dropped: 0, batches: 11, failedWrites: 0 });
     expect(recorder.pending).toBe(0);
 
-    const raw = await rt.store.db.selectFrom('usage_events').selectAll().where('key_id', '=', keyId).execute();
+    const raw = await logged({ keyId });
     expect(raw).toHaveLength(1000);
+    // A block per written batch.
+    expect(await rt.store.db.selectFrom('usage_event_blocks').select('count').orderBy('id').execute()).toEqual([...Array.from({ length: 10 }, () => ({ count: 97 })), { count: 30 }]);
     const days = await rt.store.db.selectFrom('usage_rollups').select('key_id').where('key_id', '=', keyId).where('period', '=', 'day').execute();
     expect(days).toEqual([]);
     for (const [period, size] of [['minute', MINUTE]] as const) {
@@ -70,7 +73,7 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
         const id = `${e.ts - (e.ts % size)} ${e.route} ${e.status}`;
         const entry = expected.get(id) ?? { count: 0, hist: new Array<number>(LATENCY_BUCKETS).fill(0) };
         entry.count++;
-        entry.hist[latencyBucket(e.latency_ms)]!++;
+        entry.hist[latencyBucket(e.latencyMs)]!++;
         expected.set(id, entry);
       }
       const rows = await rt.store.db.selectFrom('usage_rollups').selectAll().where('key_id', '=', keyId).where('period', '=', period).execute();
@@ -110,7 +113,7 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
 
   it('a window sees only its own requests, at minute resolution for short windows', async () => {
     const usage = await keyUsage(rt.store.db, keyId, clock.now() - 2 * 3_600_000, clock.now());
-    const raw = await rt.store.db.selectFrom('usage_events').select('ts').where('key_id', '=', keyId).where('ts', '>=', clock.now() - 2 * 3_600_000).execute();
+    const raw = await logged({ keyId, since: clock.now() - 2 * 3_600_000 });
     expect(usage.total).toBe(raw.length);
     expect(usage.interval).toBe('minute');
     expect(usage.series).toHaveLength(121);
@@ -137,7 +140,7 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
     expect(recorder.stats).toMatchObject({ recorded: 15, dropped: 5 });
     expect(recorder.pending).toBe(10);
     await recorder.flush();
-    const kept = await rt.store.db.selectFrom('usage_events').select('ts').where('ts', '>=', base).orderBy('ts').execute();
+    const kept = await logged({ since: base });
     expect(kept.map((r) => r.ts - base)).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
     expect(recorder.stats.written).toBe(10);
   });
@@ -146,35 +149,36 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
     const recorder = new UsageRecorder(directWriter(rt.store.db), { batchSize: 4 });
     const base = clock.now() + 20 * DAY;
     for (let i = 0; i < 10; i++) recorder.record(event(base + i, i));
-    await sql`alter table usage_events rename to usage_events_away`.execute(rt.store.db);
+    await sql`alter table usage_event_blocks rename to usage_event_blocks_away`.execute(rt.store.db);
     try {
       await recorder.flush();
     } finally {
-      await sql`alter table usage_events_away rename to usage_events`.execute(rt.store.db);
+      await sql`alter table usage_event_blocks_away rename to usage_event_blocks`.execute(rt.store.db);
     }
     expect(recorder.stats).toMatchObject({ failedWrites: 1, written: 0, dropped: 0 });
     expect(recorder.pending).toBe(10);
     await recorder.stop();
     expect(recorder.stats).toMatchObject({ written: 10, dropped: 0 });
-    const rows = await rt.store.db.selectFrom('usage_events').select('ts').where('ts', '>=', base).orderBy('ts').execute();
+    const rows = await logged({ since: base });
     expect(rows.map((r) => r.ts - base)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const rollup = await rt.store.db.selectFrom('usage_rollups').select((eb) => eb.fn.sum<number>('count').as('n')).where('period', '=', 'minute').where('bucket_start', '>=', base - (base % MINUTE)).executeTakeFirstOrThrow();
     expect(Number(rollup.n)).toBe(10);
   });
 
-  it('prunes raw events past the retention and folds minute rollups past theirs into day rollups', async () => {
+  it('prunes logged requests past the retention and folds minute rollups past theirs into day rollups', async () => {
     const now = clock.now() + 40 * DAY;
-    const recorder = new UsageRecorder(directWriter(rt.store.db));
+    // A batch per request, so each is a block of its own: a block goes when its last request is past the retention.
+    const recorder = new UsageRecorder(directWriter(rt.store.db), { batchSize: 1 });
     const stamps = [now - 40 * DAY, now - 30 * DAY - 1, now - 30 * DAY + MINUTE, now - MINUTE];
-    const before = await countRows('usage_events');
+    const before = (await logged()).length;
     for (const [i, ts] of stamps.entries()) recorder.record(event(ts, i, { route: 'GET /v1/prune', requiredScopes: '' }));
     await recorder.stop();
     const pruneClock = new ManualClock(now);
     const result = await new UsagePruner(rt.store.db, pruneClock, 30).runOnce();
-    const left = await rt.store.db.selectFrom('usage_events').select('ts').where('route', '=', 'GET /v1/prune').orderBy('ts').execute();
+    const left = (await logged()).filter((e) => e.route === 'GET /v1/prune');
     expect(left.map((r) => r.ts)).toEqual([now - 30 * DAY + MINUTE, now - MINUTE]);
-    expect(result!.events).toBeGreaterThanOrEqual(2);
-    expect(await countRows('usage_events')).toBeLessThan(before + stamps.length);
+    expect(result!.eventBlocks).toBeGreaterThanOrEqual(2);
+    expect((await logged()).length).toBeLessThan(before + stamps.length);
     const minutes = await rt.store.db.selectFrom('usage_rollups').select('bucket_start').where('route', '=', 'GET /v1/prune').where('period', '=', 'minute').execute();
     expect(minutes.every((r) => r.bucket_start >= now - MINUTE_ROLLUP_DAYS * DAY)).toBe(true);
     expect(minutes).toHaveLength(3);

@@ -15,6 +15,7 @@ import { usageByTimeMigration } from './007-usage-by-time.js';
 import { dayRollupsFoldedMigration } from './008-day-rollups-folded.js';
 import { webhookRetentionMigration } from './009-webhook-retention.js';
 import { lastUseTableMigration } from './010-last-use-table.js';
+import { usageEventBlocksMigration } from './011-usage-event-blocks.js';
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -30,6 +31,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '008-day-rollups-folded': dayRollupsFoldedMigration(dialect),
         '009-webhook-retention': webhookRetentionMigration,
         '010-last-use-table': lastUseTableMigration(dialect),
+        '011-usage-event-blocks': usageEventBlocksMigration(dialect),
       };
     },
   };
