@@ -18,6 +18,7 @@ import { registerErrorHandling, sendProblem, toApiError } from './errors.js';
 import { registerDocs } from './openapi.js';
 import { registerOperations } from './operations.js';
 import { registerProblemPages } from './problem-pages.js';
+import { TurnBatches } from './turn-batches.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -53,11 +54,12 @@ export async function buildApp(runtime: ServingRuntime, options: AppOptions = {}
     closing = true;
     done();
   });
+  const batches = new TurnBatches(app.log);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('request-id', request.id);
     // Requests still arriving on open connections while the server drains (Fastify also answers them with Connection: close).
     if (closing) return done(new ApiError('service_unavailable', 'this node is shutting down; send the request again (another node answers it)', {}, { 'retry-after': '1' }));
-    done();
+    batches.defer(done);
   });
   app.addHook('onResponse', (request, reply, done) => {
     // The access line exists only at debug level: build it only then.
