@@ -39,6 +39,7 @@ const record = {
   allowedIps: [],
   secretId: 'sec_01jbenchbenchbenchbenchbe',
   secretRetiresAt: null,
+  limiterState: undefined,
 };
 const verifier = new KeyVerifier(async () => record, clock);
 verifier.health = { healthy: () => true };

@@ -24,6 +24,12 @@ export interface KeyRecord {
   /** The secret that was presented: its id and, when it was rotated out, the end of its grace. */
   secretId: string;
   secretRetiresAt: number | null;
+  /**
+   * The in-process limiter's state for this key (limiter/memory.ts), kept here
+   * so a request skips its map; opaque to everything else. Every record is
+   * built with it (undefined), so setting it later adds no property store.
+   */
+  limiterState: unknown;
 }
 
 export type KeyStateOutcome = 'ok' | 'api_key_revoked' | 'api_key_expired' | 'api_key_disabled';

@@ -31,6 +31,7 @@ const record: KeyRecord = {
   allowedIps: [],
   secretId: id('sec'),
   secretRetiresAt: null,
+  limiterState: undefined,
 };
 
 // Nine-digit remainders, as the bench key shows once it has served a few requests.

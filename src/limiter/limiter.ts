@@ -1,5 +1,10 @@
 import type { Decision, Limits } from '../core/limits.js';
 
+/** An object kept for one key alone (the pipeline's cached key record), on which a limiter may keep that key's state. */
+export interface LimiterStateHolder {
+  limiterState: unknown;
+}
+
 export interface LimiterStatus {
   /** Where budgets live: this process, or Redis shared by every node. */
   store: 'memory' | 'redis';
@@ -20,7 +25,7 @@ export interface RateLimiter {
    * `holder`: an object the caller keeps for this key alone (its cached key
    * record), on which the limiter may keep the key's state to skip a lookup.
    */
-  consumeNow?(keyId: string, limits: Limits, now: number, holder?: object): Decision;
+  consumeNow?(keyId: string, limits: Limits, now: number, holder?: LimiterStateHolder): Decision;
   status(): LimiterStatus;
   close(): Promise<void>;
 }

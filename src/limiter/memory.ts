@@ -1,6 +1,6 @@
 /** The embedded limiter: state in a Map, decisions by core `decide`. Exact within one process. */
 import { type Decision, type LimiterState, type Limits, decide, utcDay } from '../core/limits.js';
-import type { LimiterStatus, RateLimiter } from './limiter.js';
+import type { LimiterStateHolder, LimiterStatus, RateLimiter } from './limiter.js';
 
 /**
  * A key's state in one budget. It is also kept on an object the caller holds
@@ -17,8 +17,6 @@ interface BudgetState extends LimiterState {
   readonly id: string;
   epoch: number;
 }
-const SLOT = Symbol('memory budget state');
-type StateHolder = { [SLOT]?: BudgetState };
 
 export class MemoryBudget {
   private readonly states = new Map<string, BudgetState>();
@@ -27,8 +25,8 @@ export class MemoryBudget {
   constructor(private readonly maxEntries = 2_000_000) {}
 
   /** `holder`: an object the caller keeps for this id alone, on which the state is kept for the next call. */
-  take(id: string, limits: Limits, now: number, holder?: object): Decision {
-    const held = (holder as StateHolder | undefined)?.[SLOT];
+  take(id: string, limits: Limits, now: number, holder?: LimiterStateHolder): Decision {
+    const held = holder?.limiterState as BudgetState | undefined;
     const fromHolder = held !== undefined && held.budget === this && held.epoch === this.epoch && held.id === id;
     const state = fromHolder ? held : this.states.get(id);
     const { decision, next } = decide(state, limits, now);
@@ -37,11 +35,11 @@ export class MemoryBudget {
       if (this.states.size >= this.maxEntries) this.sweep(now);
       const created = this.stateOf(id, next);
       this.states.set(id, created);
-      if (holder) (holder as StateHolder)[SLOT] = created;
+      if (holder) holder.limiterState = created;
     } else {
       if (holder && !fromHolder) {
         state.epoch = this.epoch;
-        (holder as StateHolder)[SLOT] = state;
+        holder.limiterState = state;
       }
       // In place: no new object living on in the map (with 100,000 keys
       // each lived seconds, long enough to be promoted and collected as old garbage).
@@ -98,7 +96,7 @@ export class MemoryLimiter implements RateLimiter {
     return this.consumeNow(keyId, limits, now);
   }
 
-  consumeNow(keyId: string, limits: Limits, now: number, holder?: object): Decision {
+  consumeNow(keyId: string, limits: Limits, now: number, holder?: LimiterStateHolder): Decision {
     return this.budget.take(keyId, limits, now, holder);
   }
 

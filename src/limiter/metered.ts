@@ -4,12 +4,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Decision, Limits } from '../core/limits.js';
-import type { LimiterStatus, RateLimiter } from './limiter.js';
+import type { LimiterStateHolder, LimiterStatus, RateLimiter } from './limiter.js';
 
 export type DecisionObserver = (store: 'memory' | 'redis' | 'local', decision: Decision, seconds?: number) => void;
 
 export class MeteredLimiter implements RateLimiter {
-  readonly consumeNow?: (keyId: string, limits: Limits, now: number, holder?: object) => Decision;
+  readonly consumeNow?: (keyId: string, limits: Limits, now: number, holder?: LimiterStateHolder) => Decision;
 
   constructor(
     private readonly inner: RateLimiter,

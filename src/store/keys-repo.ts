@@ -107,6 +107,7 @@ export async function findRecordByDigest(db: Db, digest: string): Promise<KeyRec
     allowedIps: row.allowed_ips === '[]' ? NO_IPS : (JSON.parse(row.allowed_ips) as string[]).map((c) => parseCidr(c)).filter((c) => c !== null),
     secretId: row.secret_id,
     secretRetiresAt: row.retires_at,
+    limiterState: undefined,
   };
 }
 

@@ -21,6 +21,7 @@ function record(keyId: string, active = true): KeyRecord {
     allowedIps: [],
     secretId: `sec_${keyId}`,
     secretRetiresAt: null,
+    limiterState: undefined,
   };
 }
 

@@ -21,6 +21,7 @@ function record(overrides: Partial<KeyRecord> = {}): KeyRecord {
     allowedIps: [],
     secretId: 'sec_x',
     secretRetiresAt: null,
+    limiterState: undefined,
     ...overrides,
   };
 }

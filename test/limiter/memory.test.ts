@@ -11,7 +11,7 @@ describe('MemoryBudget with a holder', () => {
   it('decides exactly as without one, request by request, over bursts, refills and the day quota', () => {
     const plain = new MemoryBudget();
     const held = new MemoryBudget();
-    const record = {};
+    const record = { limiterState: undefined };
     for (let i = 0; i < 200; i++) {
       const now = T + i * 1_500; // 40 requests a minute against 10: refusals, refills, then the day's 25
       expect(held.take('key_a', limits, now, record)).toEqual(plain.take('key_a', limits, now));
@@ -20,14 +20,14 @@ describe('MemoryBudget with a holder', () => {
 
   it('two records of one key (a re-read, a rotation) share its one budget', () => {
     const budget = new MemoryBudget();
-    const [before, after] = [{}, {}];
+    const [before, after] = [{ limiterState: undefined }, { limiterState: undefined }];
     const decisions = Array.from({ length: 20 }, (_, i) => budget.take('key_a', limits, T, i % 2 === 0 ? before : after));
     expect(allowed(decisions)).toBe(10);
   });
 
   it('a holder passed for another id, or to another budget, is not trusted', () => {
     const budget = new MemoryBudget();
-    const record = {};
+    const record = { limiterState: undefined };
     for (let i = 0; i < 10; i++) budget.take('key_a', limits, T, record);
     expect(budget.take('key_a', limits, T, record).allowed).toBe(false);
     expect(budget.take('key_b', limits, T, record).allowed).toBe(true);
@@ -36,7 +36,7 @@ describe('MemoryBudget with a holder', () => {
 
   it('after clear, seed or sweep the map answers again: a stale state on a record is never used', () => {
     const budget = new MemoryBudget();
-    const record = {};
+    const record = { limiterState: undefined };
     for (let i = 0; i < 10; i++) budget.take('key_a', limits, T, record);
     budget.clear();
     expect(budget.take('key_a', limits, T, record).allowed).toBe(true);
@@ -45,7 +45,7 @@ describe('MemoryBudget with a holder', () => {
     expect(budget.take('key_a', limits, T, record).allowed).toBe(false);
     // A sweep may drop the state from the map; a new state there must not be shadowed by the record's.
     const small = new MemoryBudget(1);
-    const other = {};
+    const other = { limiterState: undefined };
     for (let i = 0; i < 10; i++) small.take('key_a', limits, T, record);
     small.take('key_b', limits, T + 86_400_000 * 2, other); // sweeps key_a (full again, from an earlier day) out
     expect(small.size).toBe(1);
