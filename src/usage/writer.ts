@@ -1,6 +1,7 @@
 /**
- * One batch of usage events → one transaction: the request log's block of them, the per-minute
- * rollups they add to, and each secret's last-used time. Rollups are merged with
+ * One batch of usage events → one transaction: the request log's block of
+ * them (event-blocks.ts), the per-minute rollups they add to, and each
+ * secret's last-used time. Rollups are merged with
  * `count = count + n` upserts, so many nodes can write at once, and their rows
  * are written in a fixed order so two writers never deadlock.
  *
