@@ -28,8 +28,9 @@ export type LoggedEvent = Omit<UsageEvent, 'requiredScopes'>;
 
 export type EventBlockRow = Insertable<UsageEventBlocksTable>;
 
-/** The block row for `events` (at most EVENTS_PER_BLOCK of them, in the order they are logged). */
+/** The block row for `events` (1 to EVENTS_PER_BLOCK of them, in the order they are logged). */
 export function eventBlock(events: readonly LoggedEvent[]): EventBlockRow {
+  if (events.length === 0 || events.length > EVENTS_PER_BLOCK) throw new RangeError(`a block holds 1 to ${EVENTS_PER_BLOCK} events, not ${events.length}`);
   const { strings, ref } = stringTable();
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
@@ -91,7 +92,7 @@ export interface EventFilter {
   since?: number;
 }
 
-/** The logged events that match, oldest block first (within a block, in logged order). */
+/** The logged events that match, oldest block first (within a block, in logged order). Reads every block since `since`: give one on a large log. */
 export async function readUsageEvents(db: Db, filter: EventFilter = {}): Promise<LoggedEvent[]> {
   let query = db.selectFrom('usage_event_blocks').select(['first_ts', 'events']).orderBy('id');
   if (filter.since !== undefined) query = query.where('last_ts', '>=', filter.since);

@@ -44,6 +44,11 @@ describe('event blocks', () => {
     expect(row.events.length / 300).toBeLessThan(40);
   });
 
+  it('a block is 1 to EVENTS_PER_BLOCK events', () => {
+    expect(() => eventBlock([])).toThrow(RangeError);
+    expect(() => eventBlock(Array.from({ length: EVENTS_PER_BLOCK + 1 }, (_, i) => event(i)))).toThrow(/not 1001/);
+  });
+
   it('refuses a block of a format this version does not know', () => {
     const row = eventBlock([event(1)]);
     expect(() => blockEvents({ ...row, events: row.events.replace('"v":1', '"v":2') })).toThrow(/format 2/);
