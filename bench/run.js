@@ -7,11 +7,12 @@
  * the median of the ratios taken within a round. See BENCHMARKS.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { perfAvailable, printPerfTable, recordProcess } from './perf.js';
 import { evaluate, printReport } from './report.js';
 import { pinning, reachable, startOwnRedis, startServer } from './servers.js';
 
@@ -30,6 +31,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     json: { type: 'string' },
     profile: { type: 'string' },
+    perf: { type: 'string' },
   },
 });
 const duration = Number(opts.duration);
@@ -128,6 +130,8 @@ const servers = new Map();
 const skipped = {};
 const cleanup = async () => {
   await Promise.all([...servers.values()].map((s) => s.stop()));
+  // The maps node --perf-basic-prof wrote for perf to name JIT code: read by the table, no use after.
+  if (opts.perf) for (const s of servers.values()) rmSync(`/tmp/perf-${s.pid}.map`, { force: true });
   ownRedis?.stop();
   rmSync(dir, { recursive: true, force: true });
 };
@@ -135,8 +139,13 @@ process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
 const startedAt = Date.now();
 const load = loadavg();
+const perfDir = opts.perf && perfAvailable() ? opts.perf : undefined;
+/** @type {Map<string, string[]>} */
+const perfFiles = new Map();
 try {
   if (!pin.available) log('bench: taskset not available; server and load generator are not pinned (numbers are less comparable)');
+  if (opts.perf && !perfDir) log('bench: --perf needs Linux perf allowed to sample (Debian: linux-perf); going on without it');
+  if (perfDir) mkdirSync(perfDir, { recursive: true });
   /** @type {Map<string, { token?: string, tokensFile?: string, prime?: number }>} */
   const jobs = new Map();
   for (const v of variants) {
@@ -148,7 +157,7 @@ try {
       continue;
     }
     const profileDir = opts.profile ? join(opts.profile, v.name) : undefined;
-    servers.set(v.name, await startServer({ ATENDER_BENCH_BASELINE: '1', ...prepared.env }, pin, profileDir));
+    servers.set(v.name, await startServer({ ATENDER_BENCH_BASELINE: '1', ...prepared.env }, pin, profileDir, perfDir !== undefined));
     jobs.set(v.name, { token: prepared.token, tokensFile: prepared.tokensFile, prime: prepared.prime });
   }
   await checkBodies(jobs);
@@ -166,7 +175,10 @@ try {
       const job = { url: server.url, path: v.path, connections, duration, warmup, ...rest, ...(round === 0 && prime ? { prime } : {}) };
       const cpuBefore = server.cpuSeconds();
       const wallBefore = Date.now();
-      const result = await runLoad(job);
+      const perfFile = perfDir ? join(perfDir, `${v.name}-${round + 1}.data`) : undefined;
+      const stopPerf = perfFile ? recordProcess(server.pid, perfFile) : undefined;
+      const result = await runLoad(job).finally(() => stopPerf?.());
+      if (perfFile) perfFiles.set(v.name, [...(perfFiles.get(v.name) ?? []), perfFile]);
       const serverCpu = (server.cpuSeconds() - cpuBefore) / ((Date.now() - wallBefore) / 1000);
       const expected = (result.statuses[String(v.expect)] ?? 0) / Math.max(1, result.requests);
       const memory = server.memory();
@@ -185,6 +197,7 @@ try {
     seconds: (Date.now() - startedAt) / 1000,
   });
   printReport(report);
+  if (perfDir) printPerfTable(report.summaries, perfFiles);
   if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2) + '\n');
 } finally {
   await cleanup();

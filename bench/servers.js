@@ -60,11 +60,12 @@ export function reachable(url) {
  * @param {Record<string, string>} env
  * @param {ReturnType<typeof pinning>} pin
  * @param {string} [profileDir] write a V8 CPU profile there when the server exits
+ * @param {boolean} [perfMap] let `perf` name JIT-compiled code (node --perf-basic-prof)
  * @returns {Promise<BenchServer>}
  */
-export async function startServer(env, pin, profileDir) {
+export async function startServer(env, pin, profileDir, perfMap = false) {
   const port = await freePort();
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const profile = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(perfMap ? ['--perf-basic-prof'] : [])];
   const [command, ...args] = pin.wrap(0, [process.execPath, ...profile, BIN, 'serve', '--no-seed']);
   const child = spawn(/** @type {string} */ (command), args, {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ATENDER_LOG_LEVEL: 'warn', ...env },
