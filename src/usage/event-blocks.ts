@@ -77,14 +77,16 @@ export function blockEvents(row: { first_ts: number | string; events: string }):
   return events;
 }
 
-type Db = Kysely<Database> | Transaction<Database>;
-
-/** Writes events as blocks of EVENTS_PER_BLOCK. */
-export async function insertEventBlocks(db: Db, events: readonly LoggedEvent[]): Promise<void> {
-  for (let i = 0; i < events.length; i += EVENTS_PER_BLOCK) {
-    await db.insertInto('usage_event_blocks').values(eventBlock(events.slice(i, i + EVENTS_PER_BLOCK))).execute();
-  }
+/** The block rows for `events`, EVENTS_PER_BLOCK to a block, in logged order (none for none). */
+export function eventBlocks(events: readonly LoggedEvent[]): EventBlockRow[] {
+  // The usual batch is one block: no copy of it.
+  if (events.length <= EVENTS_PER_BLOCK) return events.length === 0 ? [] : [eventBlock(events)];
+  const blocks: EventBlockRow[] = [];
+  for (let i = 0; i < events.length; i += EVENTS_PER_BLOCK) blocks.push(eventBlock(events.slice(i, i + EVENTS_PER_BLOCK)));
+  return blocks;
 }
+
+type Db = Kysely<Database> | Transaction<Database>;
 
 export interface EventFilter {
   keyId?: string;

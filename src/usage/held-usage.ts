@@ -15,10 +15,10 @@
  * were five lookups per event into maps of 100,000 entries, a quarter of what
  * holding cost (bench keys-1M).
  *
- * Raw events are never held (they append at the end of their table anyway);
- * only their rollups wait, so usage reads lag by up to about twice the hold,
- * within the SPEC's 5 s. A crash loses what is held, as it loses the
- * recorder's buffer.
+ * The request log is never held (each batch is one block appended at the end
+ * of its table); only rollups and last-used times wait, so usage reads lag by
+ * up to about twice the hold, within the SPEC's 5 s. A crash loses what is
+ * held, as it loses the recorder's buffer.
  *
  * Held rollups come from a pool and go back to it once written: objects that
  * live for seconds are promoted, and promoted garbage grew the heap by 100 MB

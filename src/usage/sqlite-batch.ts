@@ -1,5 +1,5 @@
 /**
- * The SQLite writer's fast path: the same three statements as writer.ts,
+ * The SQLite writer's fast path: the same statements as writer.ts,
  * compiled by Kysely once and prepared once, then run inside one
  * better-sqlite3 transaction. Re-building and re-preparing a thousand-row
  * statement for every batch cost more than writing the rows.
@@ -28,7 +28,7 @@ import type SQLite from 'better-sqlite3';
 import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import { LATENCY_BUCKETS } from '../core/latency.js';
 import { LATENCY_COLUMNS, type Database } from '../store/schema.js';
-import { EVENTS_PER_BLOCK, eventBlock } from './event-blocks.js';
+import { eventBlocks } from './event-blocks.js';
 import { HeldUsage } from './held-usage.js';
 import { type Rollup, type RollupInsert, type UsageEvent, LastUseThrottle, rollUp, usageStatements } from './writer.js';
 
@@ -110,10 +110,7 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
   const touchOne = touchSecrets(1);
 
   const write = sqlite.transaction((batch: readonly UsageEvent[], rollups: readonly Rollup[], touches: readonly (readonly [string, number])[]) => {
-    for (let i = 0; i < batch.length; i += EVENTS_PER_BLOCK) {
-      const { first_ts, last_ts, count, events } = eventBlock(i === 0 && batch.length <= EVENTS_PER_BLOCK ? batch : batch.slice(i, i + EVENTS_PER_BLOCK));
-      insertBlock.run([first_ts, last_ts, count, events]);
-    }
+    for (const { first_ts, last_ts, count, events } of eventBlocks(batch)) insertBlock.run([first_ts, last_ts, count, events]);
     let tried = 0;
     let found = 0;
     for (const rollup of rollups) {

@@ -13,7 +13,7 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { LATENCY_BUCKETS, latencyBucket } from '../core/latency.js';
 import { LATENCY_COLUMNS, type ApiKeyLastUseTable, type Database, type LatencyColumn, type UsageRollupsTable } from '../store/schema.js';
-import { type EventBlockRow, insertEventBlocks } from './event-blocks.js';
+import { type EventBlockRow, type LoggedEvent, eventBlocks } from './event-blocks.js';
 
 export interface UsageEvent {
   keyId: string;
@@ -122,6 +122,11 @@ export const usageStatements = {
           .where((eb) => eb('api_key_last_use.last_used_at', '<', eb.ref('excluded.last_used_at'))),
       ),
 };
+
+/** Writes events to the request log, a row per block of them. */
+export async function insertEventBlocks(db: Db, events: readonly LoggedEvent[]): Promise<void> {
+  for (const block of eventBlocks(events)) await usageStatements.insertEventBlock(db, block).execute();
+}
 
 /** Adds rollup rows into the table, in statements of ROLLUP_ROWS_PER_UPSERT. */
 export async function upsertRollupRows(db: Db, rows: readonly RollupRow[]): Promise<void> {

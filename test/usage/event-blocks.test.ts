@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Store, openStore } from '../../src/store/db.js';
-import { EVENTS_PER_BLOCK, type LoggedEvent, blockEvents, eventBlock, insertEventBlocks, readUsageEvents } from '../../src/usage/event-blocks.js';
+import { EVENTS_PER_BLOCK, type LoggedEvent, blockEvents, eventBlock, readUsageEvents } from '../../src/usage/event-blocks.js';
 import { preparedUsageWriter } from '../../src/usage/sqlite-batch.js';
-import { type UsageEvent, writeUsageBatch } from '../../src/usage/writer.js';
+import { type UsageEvent, insertEventBlocks, writeUsageBatch } from '../../src/usage/writer.js';
 
 const T0 = Date.UTC(2026, 10, 27, 4);
 
