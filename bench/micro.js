@@ -40,6 +40,7 @@ const record = {
   secretId: 'sec_01jbenchbenchbenchbenchbe',
   secretRetiresAt: null,
   limiterState: undefined,
+  heldUse: undefined,
 };
 const verifier = new KeyVerifier(async () => record, clock);
 verifier.health = { healthy: () => true };

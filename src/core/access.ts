@@ -30,6 +30,8 @@ export interface KeyRecord {
    * built with it (undefined), so setting it later adds no property store.
    */
   limiterState: unknown;
+  /** The request thread's held usage for this secret (usage/held-usage.ts), kept here for the same reason. */
+  heldUse: unknown;
 }
 
 export type KeyStateOutcome = 'ok' | 'api_key_revoked' | 'api_key_expired' | 'api_key_disabled';

@@ -160,6 +160,7 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
       status: reply.statusCode,
       latencyMs: reply.elapsedTime,
       ip: request.clientIp,
+      holder: key,
     });
     done();
   });

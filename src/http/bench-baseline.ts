@@ -32,6 +32,7 @@ const record: KeyRecord = {
   secretId: id('sec'),
   secretRetiresAt: null,
   limiterState: undefined,
+  heldUse: undefined,
 };
 
 // Nine-digit remainders, as the bench key shows once it has served a few requests.

@@ -108,6 +108,7 @@ export async function findRecordByDigest(db: Db, digest: string): Promise<KeyRec
     secretId: row.secret_id,
     secretRetiresAt: row.retires_at,
     limiterState: undefined,
+    heldUse: undefined,
   };
 }
 

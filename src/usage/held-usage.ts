@@ -8,12 +8,13 @@
  * second and sorted, the same inserts fall many to a page. Last-used times
  * (a row per secret) are held and sorted the same way.
  *
- * Everything held for one secret hangs off one entry, found with one map
- * lookup per event: its rollups, its held last-used time, and the minute of
- * the last one handed out (a time is written at most once per clock minute, so
- * it always names the minute of the latest use). Separate maps for the three
- * were five lookups per event into maps of 100,000 entries, a quarter of what
- * holding cost (bench keys-1M).
+ * Everything held for one secret hangs off one entry: its rollups, its held
+ * last-used time, and the minute of the last one handed out (a time is written
+ * at most once per clock minute, so it always names the minute of the latest
+ * use). Separate maps for the three were five lookups per event into maps of
+ * 100,000 entries, a quarter of what holding cost (bench keys-1M). The entry is
+ * found through the event's key record when it carries one (the request
+ * thread's events), else with one map lookup.
  *
  * The request log is never held (each batch is one block appended at the end
  * of its table); only rollups and last-used times wait, so usage reads lag by
@@ -27,11 +28,28 @@
 import { LATENCY_BUCKETS } from '../core/latency.js';
 import { LAST_USED_RESOLUTION_MS, type Rollup, type UsageEvent, compareStrings, countEvent, minuteOf, minuteStart } from './writer.js';
 
+/** A rollup with the SQLite rowid of its row, once this writer has written it (0: not known). */
+export type RollupWithRow = Rollup & { rowid: number };
+
 /** A held rollup, linked to the next one of the same secret. */
-type HeldRollup = Rollup & { next: HeldRollup | null };
+type HeldRollup = RollupWithRow & { next: HeldRollup | null; use: SecretUse | null };
+
+/**
+ * A rollup row this writer wrote for a secret, by the rowid SQLite gave it: the
+ * secret's next rollup for the same minute, route and status adds to the row
+ * found by rowid, skipping a search of the primary key's index (sqlite-batch.ts).
+ */
+interface KnownRow {
+  bucketStart: number;
+  route: string;
+  status: number;
+  rowid: number;
+  next: KnownRow | null;
+}
 
 /** What is held for one secret (or, for an event without one, one key). */
 interface SecretUse {
+  readonly owner: HeldUsage;
   readonly keyId: string;
   readonly secretId: string | null;
   /** The fill its rollups and touch belong to: older ones were handed to a drain. */
@@ -45,6 +63,8 @@ interface SecretUse {
    */
   touchedMinute: number;
   touchMs: number;
+  /** Rows of this minute and the one before, at most a few: later minutes replace earlier ones. */
+  rows: KnownRow | null;
 }
 
 export class HeldUsage {
@@ -105,7 +125,7 @@ export class HeldUsage {
       const start = minuteStart(e.ts);
       let r = use.rollups;
       while (r !== null && !(r.bucket_start === start && r.status === e.status && r.route === e.route)) r = r.next;
-      if (r === null) r = use.rollups = this.take(e, start, use.rollups);
+      if (r === null) r = use.rollups = this.take(e, start, use);
       countEvent(r, e);
     }
   }
@@ -121,13 +141,15 @@ export class HeldUsage {
     let drainingCount = 0;
     sortById(filling, fillingCount, keyIdOf, this.scratch);
     for (let i = 0; i < fillingCount; i++) for (let r = filling[i]!.rollups; r !== null; r = r.next) draining[drainingCount++] = r;
+    // Only the entries with a time to write are sorted for it, moved to the front of `filling` (done with
+    // now): a time is written once a minute per secret, so with many keys a few in ten of them.
     let touchCount = 0;
-    sortById(filling, fillingCount, secretIdOf, this.scratch);
-    for (let i = 0; i < fillingCount; i++) {
+    for (let i = 0; i < fillingCount; i++) if (filling[i]!.touchMs >= 0) filling[touchCount++] = filling[i]!;
+    sortById(filling, touchCount, secretIdOf, this.scratch);
+    for (let i = 0; i < touchCount; i++) {
       const use = filling[i]!;
-      if (use.touchMs < 0) continue;
-      touchIds[touchCount] = use.secretId!;
-      touchTimes[touchCount++] = use.touchedMinute * LAST_USED_RESOLUTION_MS + use.touchMs;
+      touchIds[i] = use.secretId!;
+      touchTimes[i] = use.touchedMinute * LAST_USED_RESOLUTION_MS + use.touchMs;
     }
     this.drainingCount = drainingCount;
     this.touchCount = touchCount;
@@ -145,7 +167,7 @@ export class HeldUsage {
   }
 
   /** Up to `n` rollups to write next, in key order. Call `written` once they commit. */
-  next(n: number): readonly Rollup[] {
+  next(n: number): readonly RollupWithRow[] {
     return this.draining.slice(this.cursor, Math.min(this.cursor + n, this.drainingCount));
   }
 
@@ -163,6 +185,8 @@ export class HeldUsage {
     const end = Math.min(this.cursor + n, this.drainingCount);
     for (let i = this.cursor; i < end; i++) {
       const r = this.draining[i]!;
+      if (r.rowid > 0 && r.use !== null) rememberRow(r.use, r);
+      r.use = null;
       r.next = this.pool;
       this.pool = r;
     }
@@ -173,28 +197,40 @@ export class HeldUsage {
   }
 
   private useOf(e: UsageEvent): SecretUse {
+    const holder = e.holder;
+    const held = holder?.heldUse as SecretUse | undefined;
+    if (held !== undefined && held.owner === this && held.keyId === e.keyId && held.secretId === e.secretId) return held;
     const id = e.secretId ?? e.keyId;
-    const known = this.uses.get(id);
-    if (known !== undefined && known.keyId === e.keyId) return known;
+    let use = this.uses.get(id);
+    if (use === undefined || use.keyId !== e.keyId) use = this.remember(id, e);
+    if (holder !== undefined) holder.heldUse = use;
+    return use;
+  }
+
+  private remember(id: string, e: UsageEvent): SecretUse {
     // Past the bound, start over: entries in the current fill stay in `filling` until drained.
     if (this.uses.size >= this.maxRemembered) this.uses = new Map();
     const use: SecretUse = {
+      owner: this,
       keyId: e.keyId,
       secretId: e.secretId,
       fill: 0,
       rollups: null,
       touchedMinute: -1,
       touchMs: -1,
+      rows: null,
     };
     this.uses.set(id, use);
     return use;
   }
 
-  private take(e: UsageEvent, start: number, next: HeldRollup | null): HeldRollup {
+  private take(e: UsageEvent, start: number, use: SecretUse): HeldRollup {
     this.fillingRollups++;
+    const next = use.rollups;
+    const rowid = knownRowid(use, start, e.route, e.status);
     const r = this.pool;
     if (r === null) {
-      return { key_id: e.keyId, period: 'minute', bucket_start: start, route: e.route, status: e.status, required_scopes: e.requiredScopes, count: 0, latency_ms_sum: 0, histogram: new Array<number>(LATENCY_BUCKETS).fill(0), next };
+      return { key_id: e.keyId, period: 'minute', bucket_start: start, route: e.route, status: e.status, required_scopes: e.requiredScopes, count: 0, latency_ms_sum: 0, histogram: new Array<number>(LATENCY_BUCKETS).fill(0), rowid, next, use };
     }
     this.pool = r.next;
     r.key_id = e.keyId;
@@ -205,10 +241,39 @@ export class HeldUsage {
     r.count = 0;
     r.latency_ms_sum = 0;
     r.histogram.fill(0);
+    r.rowid = rowid;
     r.next = next;
+    r.use = use;
     return r;
   }
 }
+
+function knownRowid(use: SecretUse, start: number, route: string, status: number): number {
+  for (let k = use.rows; k !== null; k = k.next) if (k.bucketStart === start && k.status === status && k.route === route) return k.rowid;
+  return 0;
+}
+
+/** Remembers a written rollup's row; one of a minute before the last is not written again, and its place is reused. */
+function rememberRow(use: SecretUse, r: RollupWithRow): void {
+  let stale: KnownRow | null = null;
+  for (let k = use.rows; k !== null; k = k.next) {
+    if (k.bucketStart === r.bucket_start && k.status === r.status && k.route === r.route) {
+      k.rowid = r.rowid;
+      return;
+    }
+    if (k.bucketStart < r.bucket_start - MINUTE_MS) stale = k;
+  }
+  if (stale === null) {
+    use.rows = { bucketStart: r.bucket_start, route: r.route, status: r.status, rowid: r.rowid, next: use.rows };
+    return;
+  }
+  stale.bucketStart = r.bucket_start;
+  stale.route = r.route;
+  stale.status = r.status;
+  stale.rowid = r.rowid;
+}
+
+const MINUTE_MS = 60_000;
 
 const keyIdOf = (use: SecretUse) => use.keyId;
 const secretIdOf = (use: SecretUse) => use.secretId ?? '';

@@ -27,6 +27,17 @@ export interface UsageEvent {
   status: number;
   latencyMs: number;
   ip: string | null;
+  /**
+   * The key record the request used, when it has one: the request thread's
+   * writer keeps what it holds for the secret on it (held-usage.ts) and skips a
+   * map lookup per event. Never written or sent to the writer thread.
+   */
+  holder?: HeldUseHolder;
+}
+
+/** An object kept for one secret (the key record), on which a writer may keep its state for it. */
+export interface HeldUseHolder {
+  heldUse: unknown;
 }
 
 const MINUTE_MS = 60_000;

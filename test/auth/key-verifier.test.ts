@@ -22,6 +22,7 @@ function record(keyId: string, active = true): KeyRecord {
     secretId: `sec_${keyId}`,
     secretRetiresAt: null,
     limiterState: undefined,
+    heldUse: undefined,
   };
 }
 

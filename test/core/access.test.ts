@@ -22,6 +22,7 @@ function record(overrides: Partial<KeyRecord> = {}): KeyRecord {
     secretId: 'sec_x',
     secretRetiresAt: null,
     limiterState: undefined,
+    heldUse: undefined,
     ...overrides,
   };
 }

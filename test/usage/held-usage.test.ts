@@ -114,6 +114,51 @@ describe('HeldUsage', () => {
     expect(drainAll(held, T).reduce((n, r) => n + r.count, 0)).toBe(4);
   });
 
+  it('finds a secret\'s entry through the key record its events carry, with or without one, and never one another writer left there', () => {
+    const record = { heldUse: undefined };
+    const other = new HeldUsage(0);
+    other.add([{ ...use('key_a', T, 200, 3, 'sec_a'), holder: record }], T);
+    const held = new HeldUsage(0);
+    const carried = (ts: number) => ({ ...use('key_a', ts, 200, 3, 'sec_a'), holder: record });
+    held.add([carried(T + 1), carried(T + 2)], T);
+    held.add([use('key_a', T + 3, 200, 3, 'sec_a'), carried(T + 4)], T + 5);
+    held.rotate(T + 5);
+    // One entry for the secret: one last-used time (its first use in the minute) and one rollup of all four.
+    expect(held.nextTouches(5)).toEqual([['sec_a', T + 1]]);
+    expect(drainAll(held, T + 5).map((r) => [r.key_id, r.count])).toEqual([['key_a', 4]]);
+    expect(drainAll(other, T).map((r) => [r.key_id, r.count])).toEqual([['key_a', 1]]);
+  });
+
+  it('gives a rollup the rowid its row was written under, once that write committed, for that minute, route and status only', () => {
+    const held = new HeldUsage(0);
+    const drainOnce = (now: number, rowid: number, commit = true) => {
+      held.rotate(now, true);
+      const [r, ...rest] = held.next(10);
+      expect(rest).toEqual([]);
+      const given = r!.rowid;
+      r!.rowid = rowid; // what the writer does once SQLite returns the row's rowid
+      if (commit) held.written(1);
+      return given;
+    };
+    held.add([use('key_a', T)], T);
+    expect(drainOnce(T, 41, false)).toBe(0);
+    // Its transaction failed: the same rollup is given again, with the rowid of the row that was rolled back (the
+    // writer's statement by rowid also names the whole key, so it finds no row and goes on to the key's search).
+    expect(drainOnce(T, 42)).toBe(41);
+    held.add([use('key_a', T + 1)], T);
+    expect(drainOnce(T, 42)).toBe(42);
+    held.add([use('key_a', T + 2, 429)], T);
+    expect(drainOnce(T, 43)).toBe(0); // another status: another row
+    held.add([use('key_a', T + 60_000)], T);
+    expect(drainOnce(T, 44)).toBe(0); // another minute: another row
+    held.add([use('key_a', T + 3)], T);
+    expect(drainOnce(T, 42)).toBe(42); // late events of the minute before still find theirs
+    held.add([use('key_a', T + 120_000)], T);
+    drainOnce(T, 45);
+    held.add([use('key_a', T + 4)], T);
+    expect(drainOnce(T, 46)).toBe(0); // two minutes on, the first minute's row is forgotten (its place reused)
+  });
+
   it('sorts ids as their characters order, whatever prefix they share, however they tie', () => {
     const scratch = { numbers: new Float64Array(0) };
     const sorted = (ids: string[]) => {

@@ -135,6 +135,33 @@ describe('usage writer thread', () => {
     }
   });
 
+  it('the held writer adds to a row by the rowid it wrote it under, and never to another row that took that rowid since', async () => {
+    const file = join(dir, 'rowid.db');
+    await (await openStore(file)).close();
+    const sqlite = openSqlite(file);
+    const write = preparedUsageWriter(sqlite, { holdMs: 1_000 });
+    const at = (i: number) => ({ ...event(i), keyId: 'key_r' });
+    const countOf = (keyId: string) => sqlite.prepare('select rowid, count from usage_rollups where key_id = ?').raw().all(keyId) as [number, number][];
+    const writeAndDrain = (events: UsageEvent[], now: number) => {
+      write(events, now);
+      while (write.drainHeld(true, now + 1));
+    };
+    writeAndDrain([at(0), at(1)], 0);
+    const [[rowid]] = countOf('key_r') as [[number, number]];
+    writeAndDrain([at(2)], 10);
+    expect(countOf('key_r')).toEqual([[rowid, 3]]);
+    // Retention deletes the row, and another row takes its rowid.
+    sqlite.prepare('delete from usage_rollups where key_id = ?').run('key_r');
+    sqlite
+      .prepare("insert into usage_rollups (rowid, key_id, period, bucket_start, route, status, required_scopes, count, latency_ms_sum) values (?, 'key_other', 'minute', ?, 'GET /v1/me', 200, '', 7, 7)")
+      .run(rowid, at(0).ts - (at(0).ts % 60_000));
+    writeAndDrain([at(3)], 20);
+    writeAndDrain([at(4)], 30);
+    expect(countOf('key_other')).toEqual([[rowid, 7]]);
+    expect(countOf('key_r').map(([, count]) => count)).toEqual([2]);
+    sqlite.close();
+  });
+
   it.each([
     ['a writer thread', 2],
     ['the request thread (rollups held)', 1],
