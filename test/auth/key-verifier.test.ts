@@ -167,6 +167,39 @@ describe('KeyVerifier cache', () => {
   });
 });
 
+describe('KeyVerifier cache keyed by the digest\'s first characters', () => {
+  // Digests alike in their first 7 hex characters share a slot of the cache: each must still answer for itself alone.
+  const alike = (tail: string) => `0123abc${tail}`;
+
+  it('answers each of several digests that share a slot with its own record, and never one for a digest it has not seen', async () => {
+    const { store, verifier } = setup();
+    for (const t of ['1', '2', '3']) store.rows.set(alike(t), record(`key_${t}`));
+    for (const t of ['1', '2', '3', '4']) await verifier.lookup(alike(t));
+    const reads = store.reads;
+    expect(['1', '2', '3', '4'].map((t) => verifier.cached(alike(t))?.keyId ?? null)).toEqual(['key_1', 'key_2', 'key_3', null]);
+    expect(verifier.cached(alike('5'))).toBeUndefined(); // same slot, never looked up: not answered from the cache
+    expect(store.reads).toBe(reads);
+    expect(verifier.size).toEqual({ known: 3, unknown: 1 });
+  });
+
+  it('invalidating one key of a shared slot drops that key alone', async () => {
+    const { store, verifier } = setup();
+    for (const t of ['1', '2', '3']) store.rows.set(alike(t), record(`key_${t}`));
+    for (const t of ['1', '2', '3']) await verifier.lookup(alike(t));
+    verifier.invalidateKey('key_2');
+    expect(['1', '2', '3'].map((t) => verifier.cached(alike(t))?.keyId)).toEqual(['key_1', undefined, 'key_3']);
+    expect(verifier.size.known).toBe(2);
+  });
+
+  it('full with digests of one slot, evicts the oldest of them and keeps the newest', async () => {
+    const { store, verifier } = setup({ maxKnown: 2 });
+    for (const t of ['1', '2', '3']) store.rows.set(alike(t), record(`key_${t}`));
+    for (const t of ['1', '2', '3']) await verifier.lookup(alike(t));
+    expect(verifier.size.known).toBe(2);
+    expect(['1', '2', '3'].map((t) => verifier.cached(alike(t))?.keyId)).toEqual([undefined, 'key_2', 'key_3']);
+  });
+});
+
 describe('KeyVerifier trust rules: revocation never fails open (SPEC section 4)', () => {
   it('trusts a cached record while the change feed is healthy', async () => {
     const { clock, store, verifier } = setup();
