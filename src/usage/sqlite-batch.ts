@@ -122,7 +122,9 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
   const touchOne = touchSecrets(1);
 
   const write = sqlite.transaction((batch: readonly UsageEvent[], rollups: readonly (Rollup | RollupWithRow)[], touches: readonly (readonly [string, number])[]) => {
-    for (const { first_ts, last_ts, count, events } of eventBlocks(batch)) insertBlock.run([first_ts, last_ts, count, events]);
+    // Parameters as arguments, not an array: better-sqlite3 reads an array's elements one by one through V8's
+    // API, 0.15 µs more a statement of nine (scratch measurement).
+    for (const { first_ts, last_ts, count, events } of eventBlocks(batch)) insertBlock.run(first_ts, last_ts, count, events);
     let tried = 0;
     let found = 0;
     for (const rollup of rollups) {
@@ -131,19 +133,19 @@ export function preparedUsageWriter(sqlite: SQLite.Database, options: { holdMs?:
       const histogram = bucket >= 0 ? [rollup.count] : rollup.histogram;
       const { key_id, period, bucket_start, route, status, required_scopes, count, latency_ms_sum } = rollup;
       const known = 'rowid' in rollup ? rollup.rowid : 0;
-      if (known > 0 && addToRow.run([count, latency_ms_sum, ...histogram, key_id, period, bucket_start, route, status, known]).changes > 0) continue;
+      if (known > 0 && addToRow.run(count, latency_ms_sum, ...histogram, key_id, period, bucket_start, route, status, known).changes > 0) continue;
       const updateFirst = tried < SAMPLED_ROLLUPS || 2 * found >= tried;
-      let rowid = updateFirst ? (add.get([count, latency_ms_sum, ...histogram, key_id, period, bucket_start, route, status]) as number | undefined) : undefined;
+      let rowid = updateFirst ? (add.get(count, latency_ms_sum, ...histogram, key_id, period, bucket_start, route, status) as number | undefined) : undefined;
       if (tried < SAMPLED_ROLLUPS) {
         tried++;
         if (rowid !== undefined) found++;
       }
-      rowid ??= upsert.get([key_id, period, bucket_start, route, status, required_scopes, count, latency_ms_sum, ...histogram]) as number;
+      rowid ??= upsert.get(key_id, period, bucket_start, route, status, required_scopes, count, latency_ms_sum, ...histogram) as number;
       if ('rowid' in rollup) rollup.rowid = rowid;
     }
     let t = 0;
     for (; t + ROWS_PER_INSERT <= touches.length; t += ROWS_PER_INSERT) touchMany.run(touches.slice(t, t + ROWS_PER_INSERT).flat());
-    for (; t < touches.length; t++) touchOne.run(touches[t]);
+    for (; t < touches.length; t++) touchOne.run(...touches[t]!);
   });
   // Each transaction takes the write lock up front; the connection's busy_timeout says whether to wait for it.
   const holdMs = options.holdMs ?? 0;
