@@ -40,7 +40,8 @@ type HeldRollup = RollupWithRow & { next: HeldRollup | null; use: SecretUse | nu
  * found by rowid, skipping a search of the primary key's index (sqlite-batch.ts).
  */
 interface KnownRow {
-  bucketStart: number;
+  /** The row's minute as a count of minutes (a small integer, kept in the object; a time would be a boxed number). */
+  minute: number;
   route: string;
   status: number;
   rowid: number;
@@ -63,12 +64,12 @@ interface SecretUse {
    */
   touchedMinute: number;
   touchMs: number;
-  /** Rows of this minute and the one before, at most a few: later minutes replace earlier ones. */
+  /** Rows written lately, about one per route and status: a row of a later minute takes the place of an earlier one's. */
   rows: KnownRow | null;
 }
 
 export class HeldUsage {
-  /** Every secret seen lately, for the throttle; bounded by `maxRemembered`. */
+  /** Every secret seen lately whose events carry no key record, for the throttle; bounded by `maxRemembered`. */
   private uses = new Map<string, SecretUse>();
   // The arrays below are kept across fills and only grow, each with a count of
   // what it holds now: emptied by `length = 0`, V8 drops an array's storage and
@@ -125,7 +126,7 @@ export class HeldUsage {
       const start = minuteStart(e.ts);
       let r = use.rollups;
       while (r !== null && !(r.bucket_start === start && r.status === e.status && r.route === e.route)) r = r.next;
-      if (r === null) r = use.rollups = this.take(e, start, use);
+      if (r === null) r = use.rollups = this.take(e, start, minute, use);
       countEvent(r, e);
     }
   }
@@ -198,19 +199,25 @@ export class HeldUsage {
 
   private useOf(e: UsageEvent): SecretUse {
     const holder = e.holder;
-    const held = holder?.heldUse as SecretUse | undefined;
-    if (held !== undefined && held.owner === this && held.keyId === e.keyId && held.secretId === e.secretId) return held;
+    if (holder !== undefined) {
+      const held = holder.heldUse as SecretUse | undefined;
+      if (held !== undefined && held.owner === this && held.keyId === e.keyId && held.secretId === e.secretId) return held;
+      // Kept on the record alone: a map of 100,000 secrets beside it was about 4 MB of live heap (bench keys-1M).
+      // A record read again starts a new entry, which costs at most an early last-used write.
+      return (holder.heldUse = this.newUse(e));
+    }
     const id = e.secretId ?? e.keyId;
-    let use = this.uses.get(id);
-    if (use === undefined || use.keyId !== e.keyId) use = this.remember(id, e);
-    if (holder !== undefined) holder.heldUse = use;
+    const known = this.uses.get(id);
+    if (known !== undefined && known.keyId === e.keyId) return known;
+    // Past the bound, start over: entries in the current fill stay in `filling` until drained.
+    if (this.uses.size >= this.maxRemembered) this.uses = new Map();
+    const use = this.newUse(e);
+    this.uses.set(id, use);
     return use;
   }
 
-  private remember(id: string, e: UsageEvent): SecretUse {
-    // Past the bound, start over: entries in the current fill stay in `filling` until drained.
-    if (this.uses.size >= this.maxRemembered) this.uses = new Map();
-    const use: SecretUse = {
+  private newUse(e: UsageEvent): SecretUse {
+    return {
       owner: this,
       keyId: e.keyId,
       secretId: e.secretId,
@@ -220,14 +227,12 @@ export class HeldUsage {
       touchMs: -1,
       rows: null,
     };
-    this.uses.set(id, use);
-    return use;
   }
 
-  private take(e: UsageEvent, start: number, use: SecretUse): HeldRollup {
+  private take(e: UsageEvent, start: number, minute: number, use: SecretUse): HeldRollup {
     this.fillingRollups++;
     const next = use.rollups;
-    const rowid = knownRowid(use, start, e.route, e.status);
+    const rowid = knownRowid(use, minute, e.route, e.status);
     const r = this.pool;
     if (r === null) {
       return { key_id: e.keyId, period: 'minute', bucket_start: start, route: e.route, status: e.status, required_scopes: e.requiredScopes, count: 0, latency_ms_sum: 0, histogram: new Array<number>(LATENCY_BUCKETS).fill(0), rowid, next, use };
@@ -248,32 +253,36 @@ export class HeldUsage {
   }
 }
 
-function knownRowid(use: SecretUse, start: number, route: string, status: number): number {
-  for (let k = use.rows; k !== null; k = k.next) if (k.bucketStart === start && k.status === status && k.route === route) return k.rowid;
+function knownRowid(use: SecretUse, minute: number, route: string, status: number): number {
+  for (let k = use.rows; k !== null; k = k.next) if (k.minute === minute && k.status === status && k.route === route) return k.rowid;
   return 0;
 }
 
-/** Remembers a written rollup's row; one of a minute before the last is not written again, and its place is reused. */
+/**
+ * Remembers a written rollup's row, in the place of a row of an earlier minute
+ * when there is one: about one row per route and status is kept, 32 bytes each
+ * (two per key, the minute and the one before, were 10 MB more of live heap in
+ * bench keys-1M, and its peak RSS grew by twice that).
+ */
 function rememberRow(use: SecretUse, r: RollupWithRow): void {
-  let stale: KnownRow | null = null;
+  const minute = minuteOf(r.bucket_start);
+  let earlier: KnownRow | null = null;
   for (let k = use.rows; k !== null; k = k.next) {
-    if (k.bucketStart === r.bucket_start && k.status === r.status && k.route === r.route) {
+    if (k.minute === minute && k.status === r.status && k.route === r.route) {
       k.rowid = r.rowid;
       return;
     }
-    if (k.bucketStart < r.bucket_start - MINUTE_MS) stale = k;
+    if (k.minute < minute) earlier = k;
   }
-  if (stale === null) {
-    use.rows = { bucketStart: r.bucket_start, route: r.route, status: r.status, rowid: r.rowid, next: use.rows };
+  if (earlier === null) {
+    use.rows = { minute, route: r.route, status: r.status, rowid: r.rowid, next: use.rows };
     return;
   }
-  stale.bucketStart = r.bucket_start;
-  stale.route = r.route;
-  stale.status = r.status;
-  stale.rowid = r.rowid;
+  earlier.minute = minute;
+  earlier.route = r.route;
+  earlier.status = r.status;
+  earlier.rowid = r.rowid;
 }
-
-const MINUTE_MS = 60_000;
 
 const keyIdOf = (use: SecretUse) => use.keyId;
 const secretIdOf = (use: SecretUse) => use.secretId ?? '';

@@ -114,19 +114,27 @@ describe('HeldUsage', () => {
     expect(drainAll(held, T).reduce((n, r) => n + r.count, 0)).toBe(4);
   });
 
-  it('finds a secret\'s entry through the key record its events carry, with or without one, and never one another writer left there', () => {
+  it('keeps a secret\'s entry on the key record its events carry, never uses one another writer left there, and counts every event once', () => {
     const record = { heldUse: undefined };
     const other = new HeldUsage(0);
     other.add([{ ...use('key_a', T, 200, 3, 'sec_a'), holder: record }], T);
     const held = new HeldUsage(0);
     const carried = (ts: number) => ({ ...use('key_a', ts, 200, 3, 'sec_a'), holder: record });
     held.add([carried(T + 1), carried(T + 2)], T);
-    held.add([use('key_a', T + 3, 200, 3, 'sec_a'), carried(T + 4)], T + 5);
+    held.add([carried(T + 4)], T + 5);
     held.rotate(T + 5);
-    // One entry for the secret: one last-used time (its first use in the minute) and one rollup of all four.
+    // One entry for the secret: one last-used time (its first use in the minute) and one rollup of all three.
     expect(held.nextTouches(5)).toEqual([['sec_a', T + 1]]);
-    expect(drainAll(held, T + 5).map((r) => [r.key_id, r.count])).toEqual([['key_a', 4]]);
+    expect(drainAll(held, T + 5).map((r) => [r.key_id, r.count])).toEqual([['key_a', 3]]);
     expect(drainAll(other, T).map((r) => [r.key_id, r.count])).toEqual([['key_a', 1]]);
+    held.written(0, 1);
+    // A record read again (a new object) starts a new entry: nothing is lost, a last-used time is written again.
+    const reread = { heldUse: undefined };
+    held.add([carried(T + 5), { ...use('key_a', T + 6, 200, 3, 'sec_a'), holder: reread }], T + 6);
+    held.rotate(T + 6, true);
+    expect(held.nextTouches(5).map(([s]) => s)).toEqual(['sec_a']); // the new entry's; the first one wrote its minute already
+    held.written(0, 1);
+    expect(drainAll(held, T + 6).reduce((n, r) => n + r.count, 0)).toBe(2);
   });
 
   it('gives a rollup the rowid its row was written under, once that write committed, for that minute, route and status only', () => {
@@ -149,14 +157,19 @@ describe('HeldUsage', () => {
     expect(drainOnce(T, 42)).toBe(42);
     held.add([use('key_a', T + 2, 429)], T);
     expect(drainOnce(T, 43)).toBe(0); // another status: another row
+    held.add([use('key_a', T + 3, 429)], T);
+    expect(drainOnce(T, 43)).toBe(43);
     held.add([use('key_a', T + 60_000)], T);
-    expect(drainOnce(T, 44)).toBe(0); // another minute: another row
-    held.add([use('key_a', T + 3)], T);
-    expect(drainOnce(T, 42)).toBe(42); // late events of the minute before still find theirs
-    held.add([use('key_a', T + 120_000)], T);
-    drainOnce(T, 45);
+    expect(drainOnce(T, 44)).toBe(0); // another minute: another row, remembered in the place of the minute before's
+    held.add([use('key_a', T + 60_001)], T);
+    expect(drainOnce(T, 44)).toBe(44);
     held.add([use('key_a', T + 4)], T);
-    expect(drainOnce(T, 46)).toBe(0); // two minutes on, the first minute's row is forgotten (its place reused)
+    expect(drainOnce(T, 42)).toBe(0); // a late event of the minute before: its row is found by its key
+    held.add([use('key_a', T + 60_002, 429)], T);
+    expect(drainOnce(T, 45)).toBe(0);
+    held.add([use('key_a', T + 60_003), use('key_a', T + 60_004, 429)], T);
+    held.rotate(T, true);
+    expect(held.next(10).map((r) => [r.status, r.rowid])).toEqual([[429, 45], [200, 44]]); // one remembered row per route and status
   });
 
   it('sorts ids as their characters order, whatever prefix they share, however they tie', () => {
