@@ -30,8 +30,11 @@ declare module 'fastify' {
 const REALM = 'Bearer realm="atender"';
 const INVALID_TOKEN = 'Bearer realm="atender", error="invalid_token"';
 
-/** What a check comes to: nothing (admitted), the refusal, or a promise of one of the two. */
-type Outcome = ApiError | undefined | Promise<ApiError | undefined>;
+/** A check that has to wait took the hook's `done` and calls it itself. */
+const PENDING = Symbol('pending');
+/** What a check comes to: nothing (admitted), the refusal, or PENDING. */
+type Outcome = ApiError | undefined | typeof PENDING;
+type Done = (error?: Error) => void;
 
 /** Route options for a guarded route: the scope check and its OpenAPI security entry in one. */
 export function guarded(scopes: readonly Scope[]) {
@@ -61,36 +64,49 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
   app.decorateRequest('clientIp', '');
 
   // Callback style: for a cached key and an in-process limiter every check is
-  // synchronous, and the request costs no promise; only a cache miss or a
-  // remote limiter goes asynchronous, from the point where it waits. A refusal
-  // is returned, not thrown: a throw and its catch cost 0.4 µs more than a
-  // return (BENCHMARKS.md, session 7), and a refusal is an answer, not a fault.
-  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+  // synchronous, and the request costs no promise; a cache miss or a remote
+  // limiter goes asynchronous from the point where it waits, and then calls
+  // `done` itself (the Redis limiter through a callback too: the promises of the
+  // limiter, its two wrappers and this hook were five a request). A refusal is
+  // returned, not thrown: a throw and its catch cost 0.4 µs more than a return
+  // (BENCHMARKS.md, session 7), and a refusal is an answer, not a fault.
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: Done) => {
     let outcome: Outcome;
     try {
-      outcome = checkRequest(request, reply);
+      outcome = checkRequest(request, reply, done);
     } catch (error) {
       return refuse(error, done);
     }
-    if (outcome === undefined) return admit(done);
-    if (outcome instanceof ApiError) return refuse(outcome, done);
-    outcome.then(
-      (refusal) => (refusal === undefined ? admit(done) : refuse(refusal, done)),
-      (error: unknown) => refuse(error, done),
-    );
+    answer(outcome, done);
   });
 
-  const admit = (done: () => void) => {
+  /** Answers the hook with an outcome (PENDING: the check that waits answers it). */
+  const answer = (outcome: Outcome, done: Done) => {
+    if (outcome === PENDING) return;
+    if (outcome === undefined) return admit(done);
+    refuse(outcome, done);
+  };
+  /** The same for a check that runs after a wait, a throw included. */
+  const settle = (check: () => Outcome, done: Done) => {
+    let outcome: Outcome;
+    try {
+      outcome = check();
+    } catch (error) {
+      return refuse(error, done);
+    }
+    answer(outcome, done);
+  };
+  const admit = (done: Done) => {
     runtime.metrics.authOutcome('ok');
     done();
   };
-  const refuse = (error: unknown, done: (error: Error) => void) => {
+  const refuse = (error: unknown, done: Done) => {
     runtime.metrics.authOutcome(error instanceof ApiError ? error.code : 'error');
     done(error instanceof Error ? error : new Error(String(error)));
   };
 
-  /** Checks 1-7: the refusal, if any; a promise of it only when one of them has to wait. */
-  const checkRequest = (request: FastifyRequest, reply: FastifyReply): Outcome => {
+  /** Checks 1-7: the refusal, if any, or PENDING when one of them has to wait (it then calls `done`). */
+  const checkRequest = (request: FastifyRequest, reply: FastifyReply, done: Done): Outcome => {
     // Without trusted proxies the answer is the socket's address: worked out once per connection.
     const ip = config.trustProxy.length === 0 ? socketIp(request.socket) : clientIp(request.socket.remoteAddress, header(request, 'x-forwarded-for'), config.trustProxy);
     request.clientIp = ip;
@@ -106,11 +122,17 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
     // 3. known
     const digest = keyDigest(token);
     const cached = verifier.cached(digest, now);
-    if (cached === undefined) return verifier.lookup(digest).then((key) => checkKey(request, reply, key, ip, now));
-    return checkKey(request, reply, cached, ip, now);
+    if (cached === undefined) {
+      verifier.lookup(digest).then(
+        (key) => settle(() => checkKey(request, reply, key, ip, now, done), done),
+        (error: unknown) => refuse(error, done),
+      );
+      return PENDING;
+    }
+    return checkKey(request, reply, cached, ip, now, done);
   };
 
-  const checkKey = (request: FastifyRequest, reply: FastifyReply, key: KeyRecord | null, ip: string, now: number): Outcome => {
+  const checkKey = (request: FastifyRequest, reply: FastifyReply, key: KeyRecord | null, ip: string, now: number, done: Done): Outcome => {
     if (key === null) {
       return throttled(failedAuth.fail(ip, now)) ?? new ApiError('invalid_api_key', 'no such API key', {}, { 'www-authenticate': INVALID_TOKEN });
     }
@@ -124,7 +146,10 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
     if (!ipAllowed(key, ip)) return new ApiError('ip_not_allowed', `requests from ${ip} are not allowed for key ${key.keyId}`);
     // 6. budget
     if (limiter.consumeNow) return checkBudget(request, reply, key, limiter.consumeNow(key.keyId, key.limits, now, key));
-    return limiter.consume(key.keyId, key.limits, now).then((decision) => checkBudget(request, reply, key, decision));
+    const decided = (error: Error | null, decision?: Decision) => (error ? refuse(error, done) : settle(() => checkBudget(request, reply, key, decision!), done));
+    if (limiter.consumeThen) limiter.consumeThen(key.keyId, key.limits, now, decided);
+    else limiter.consume(key.keyId, key.limits, now).then((decision) => decided(null, decision), (error: unknown) => refuse(error, done));
+    return PENDING;
   };
 
   const checkBudget = (request: FastifyRequest, reply: FastifyReply, key: KeyRecord, decision: Decision): ApiError | undefined => {

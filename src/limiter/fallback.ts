@@ -11,12 +11,14 @@
  * so right after recovery a key may get up to its outage share once more.
  */
 import { type Decision, type Limits, MINUTE_MS, utcDay } from '../core/limits.js';
-import type { LimiterStatus, RateLimiter } from './limiter.js';
+import type { DecisionCallback, LimiterStatus, RateLimiter } from './limiter.js';
 import { MemoryBudget } from './memory.js';
 
 /** The Redis side, as the fallback needs it. */
 export interface SharedLimiter {
   consume(keyId: string, limits: Limits, now: number): Promise<Decision>;
+  /** The same through a callback (RedisLimiter's), used when there is one: no promise per request. */
+  consumeThen?(keyId: string, limits: Limits, now: number, done: DecisionCallback): void;
   probe(): Promise<void>;
   close(): Promise<void>;
 }
@@ -61,19 +63,23 @@ export class FallbackLimiter implements RateLimiter {
     this.listeners.push(listener);
   }
 
-  // A plain promise chain rather than an async function: one promise a request fewer on the path every request takes.
   consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
-    if (this.degradedSince !== null) return Promise.resolve(this.consumeLocally(keyId, limits, now));
-    return this.shared.consume(keyId, limits, now).then(
-      (decision) => {
-        this.remember(keyId, decision, now);
-        return decision;
-      },
-      (error: unknown) => {
+    return new Promise((resolve) => this.consumeThen(keyId, limits, now, (_, decision) => resolve(decision!)));
+  }
+
+  /** Never an error: when Redis fails, the decision is the local one. */
+  consumeThen(keyId: string, limits: Limits, now: number, done: DecisionCallback): void {
+    if (this.degradedSince !== null) return done(null, this.consumeLocally(keyId, limits, now));
+    const decided = (error: unknown, decision?: Decision) => {
+      if (error) {
         this.degrade(now, error);
-        return this.consumeLocally(keyId, limits, now);
-      },
-    );
+        return done(null, this.consumeLocally(keyId, limits, now));
+      }
+      this.remember(keyId, decision!, now);
+      done(null, decision);
+    };
+    if (this.shared.consumeThen) this.shared.consumeThen(keyId, limits, now, decided);
+    else this.shared.consume(keyId, limits, now).then((decision) => decided(null, decision), (error: unknown) => decided(error ?? new Error('the shared limiter failed')));
   }
 
   status(): LimiterStatus {

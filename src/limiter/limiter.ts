@@ -5,6 +5,9 @@ export interface LimiterStateHolder {
   limiterState: unknown;
 }
 
+/** Error first, as Node's callbacks: the decision, or why there is none (Redis did not answer, say). */
+export type DecisionCallback = (error: Error | null, decision?: Decision) => void;
+
 export interface LimiterStatus {
   /** Where budgets live: this process, or Redis shared by every node. */
   store: 'memory' | 'redis';
@@ -26,6 +29,11 @@ export interface RateLimiter {
    * record), on which the limiter may keep the key's state to skip a lookup.
    */
   consumeNow?(keyId: string, limits: Limits, now: number, holder?: LimiterStateHolder): Decision;
+  /**
+   * The decision of a limiter that has to wait (Redis), handed to `done` instead
+   * of a promise, so the pipeline adds no promise of its own either.
+   */
+  consumeThen?(keyId: string, limits: Limits, now: number, done: DecisionCallback): void;
   status(): LimiterStatus;
   close(): Promise<void>;
 }

@@ -4,12 +4,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Decision, Limits } from '../core/limits.js';
-import type { LimiterStateHolder, LimiterStatus, RateLimiter } from './limiter.js';
+import type { DecisionCallback, LimiterStateHolder, LimiterStatus, RateLimiter } from './limiter.js';
 
 export type DecisionObserver = (store: 'memory' | 'redis' | 'local', decision: Decision, seconds?: number) => void;
 
 export class MeteredLimiter implements RateLimiter {
   readonly consumeNow?: (keyId: string, limits: Limits, now: number, holder?: LimiterStateHolder) => Decision;
+  readonly consumeThen?: (keyId: string, limits: Limits, now: number, done: DecisionCallback) => void;
 
   constructor(
     private readonly inner: RateLimiter,
@@ -24,6 +25,16 @@ export class MeteredLimiter implements RateLimiter {
         return decision;
       };
     }
+    if (inner.consumeThen) {
+      const decide = inner.consumeThen.bind(inner);
+      this.consumeThen = (keyId, limits, now, done) => {
+        const started = performance.now();
+        decide(keyId, limits, now, (error, decision) => {
+          if (decision) this.observeWaited(decision, started);
+          done(error, decision);
+        });
+      };
+    }
   }
 
   get kind(): string {
@@ -33,10 +44,14 @@ export class MeteredLimiter implements RateLimiter {
   consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
     const started = performance.now();
     return this.inner.consume(keyId, limits, now).then((decision) => {
-      const { store, degraded } = this.inner.status();
-      this.observe(degraded ? 'local' : store, decision, (performance.now() - started) / 1000);
+      this.observeWaited(decision, started);
       return decision;
     });
+  }
+
+  private observeWaited(decision: Decision, started: number): void {
+    const { store, degraded } = this.inner.status();
+    this.observe(degraded ? 'local' : store, decision, (performance.now() - started) / 1000);
   }
 
   status(): LimiterStatus {

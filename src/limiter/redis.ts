@@ -13,7 +13,7 @@
  */
 import { Redis } from 'ioredis';
 import { DAY_MS, type Decision, type Limits, MINUTE_MS, type Policy } from '../core/limits.js';
-import type { LimiterStatus, RateLimiter } from './limiter.js';
+import type { DecisionCallback, LimiterStatus, RateLimiter } from './limiter.js';
 
 export const REDIS_COMMAND_TIMEOUT_MS = 50;
 
@@ -95,8 +95,7 @@ interface Waiting {
   keyId: string;
   limits: Limits;
   now: number;
-  resolve: (decision: Decision) => void;
-  reject: (error: unknown) => void;
+  done: DecisionCallback;
 }
 
 const VIOLATED: (Policy | null)[] = [null, 'minute', 'day'];
@@ -161,12 +160,14 @@ export class RedisLimiter implements RateLimiter {
    * request still gets its own exact decision, in arrival order.
    */
   consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
-    return new Promise((resolve, reject) => {
-      if (this.waiting.length === 0) setImmediate(() => this.send());
-      this.waiting.push({ keyId, limits, now, resolve, reject });
-      // Bounded, so one script call never holds Redis (and every other node) for long.
-      if (this.waiting.length >= MAX_BATCH) this.send();
-    });
+    return new Promise((resolve, reject) => this.consumeThen(keyId, limits, now, (error, decision) => (error ? reject(error) : resolve(decision!))));
+  }
+
+  consumeThen(keyId: string, limits: Limits, now: number, done: DecisionCallback): void {
+    if (this.waiting.length === 0) setImmediate(() => this.send());
+    this.waiting.push({ keyId, limits, now, done });
+    // Bounded, so one script call never holds Redis (and every other node) for long.
+    if (this.waiting.length >= MAX_BATCH) this.send();
   }
 
   private send(): void {
@@ -186,13 +187,14 @@ export class RedisLimiter implements RateLimiter {
         if (reply.length !== batch.length * REPLY_FIELDS) {
           // A script of another version still loaded under this name, say: an outage for these requests, not a hang.
           const error = new Error(`the limiter script answered ${reply.length} numbers for ${batch.length} keys`);
-          for (const w of batch) w.reject(error);
+          for (const w of batch) answer(w, error);
           return;
         }
         for (let i = 0; i < batch.length; i++) {
           const r = i * REPLY_FIELDS;
-          const { limits, resolve } = batch[i]!;
-          resolve({
+          const w = batch[i]!;
+          const limits = w.limits;
+          answer(w, null, {
             allowed: reply[r] === '1',
             violated: VIOLATED[Number(reply[r + 1])] ?? null,
             limits,
@@ -205,7 +207,8 @@ export class RedisLimiter implements RateLimiter {
         }
       },
       (error: unknown) => {
-        for (const w of batch) w.reject(error);
+        const failure = error instanceof Error ? error : new Error(String(error));
+        for (const w of batch) answer(w, failure);
       },
     );
   }
@@ -221,6 +224,21 @@ export class RedisLimiter implements RateLimiter {
 
   async close(): Promise<void> {
     this.redis.disconnect();
+  }
+}
+
+/**
+ * Hands one request its decision. A callback that throws (a bug further on) must
+ * not leave the rest of its batch waiting: the others are answered, and the
+ * error is thrown again on its own, as an uncaught error, as it would have been.
+ */
+function answer(w: Waiting, error: Error | null, decision?: Decision): void {
+  try {
+    w.done(error, decision);
+  } catch (thrown) {
+    process.nextTick(() => {
+      throw thrown;
+    });
   }
 }
 

@@ -39,6 +39,29 @@ describe('Redis fallback limiter', () => {
     await limiter.close();
   });
 
+  it('uses the shared limiter\'s callback when it has one, and on its error decides locally, as with a promise', async () => {
+    class CallbackShared extends SwitchableShared {
+      callbacks = 0;
+      consumeThen(keyId: string, limits: Limits, now: number, done: (error: Error | null, decision?: Decision) => void): void {
+        this.callbacks++;
+        if (this.down) return done(new Error('Redis did not answer within 50 ms'));
+        done(null, this.inner.consumeNow(keyId, limits, now));
+      }
+    }
+    const shared = new CallbackShared();
+    const limiter = new FallbackLimiter(shared, { nodes: () => 3 });
+    const decisions: Decision[] = [];
+    for (let i = 0; i < 31; i++) limiter.consumeThen('key_cb', LIMITS, T0, (error, decision) => (expect(error).toBeNull(), decisions.push(decision!)));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(30);
+    expect({ callbacks: shared.callbacks, promises: shared.calls }).toEqual({ callbacks: 31, promises: 0 });
+    shared.down = true;
+    const local: Decision[] = [];
+    limiter.consumeThen('key_cb2', LIMITS, T0, (error, decision) => (expect(error).toBeNull(), local.push(decision!)));
+    expect(limiter.status().degraded).toBe(true);
+    expect(local[0]).toMatchObject({ allowed: true, limits: { perMinute: 10, perDay: 333 } });
+    await limiter.close();
+  });
+
   it('on failure serves locally, capped at limit / N, starting from the share of the last remaining seen', async () => {
     const shared = new SwitchableShared();
     const limiter = new FallbackLimiter(shared, { nodes: () => 3 });

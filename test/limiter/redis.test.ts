@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DAY_MS, type LimiterState, type Limits, decide } from '../../src/core/limits.js';
 import { RedisLimiter } from '../../src/limiter/redis.js';
 import { REDIS_URL, requireService } from '../helpers/services.js';
@@ -80,6 +80,30 @@ describe.runIf(run)('Redis limiter script (real Redis)', () => {
       ),
       { numRuns: 30 },
     );
+  });
+
+  it('a callback that throws leaves none of its batch waiting, and its error is thrown again on its own', async () => {
+    const limits = { perMinute: 100, perDay: 1_000 };
+    const deferred: (() => void)[] = [];
+    let nextTick: { mockRestore(): void } | undefined;
+    const answered: boolean[] = [];
+    await new Promise<void>((resolve) => {
+      for (let i = 0; i < 3; i++) {
+        limiter.consumeThen(`key_throws_${keyCounter++}`, limits, T0, (error, decision) => {
+          answered.push(error === null && decision!.allowed);
+          // Caught only between this throw and the next callback: ioredis needs the real nextTick.
+          if (i === 0) {
+            nextTick = vi.spyOn(process, 'nextTick').mockImplementation(((fn: () => void) => void deferred.push(fn)) as typeof process.nextTick);
+            throw new Error('a bug further on');
+          }
+          nextTick?.mockRestore();
+          if (answered.length === 3) resolve();
+        });
+      }
+    });
+    expect(answered).toEqual([true, true, true]);
+    expect(deferred).toHaveLength(1);
+    expect(deferred[0]).toThrow('a bug further on');
   });
 
   it('admits a burst of exactly the per-minute number, with the same headers maths at the end', async () => {
