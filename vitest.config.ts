@@ -5,7 +5,7 @@ import { PG_ADMIN_URL, SERVICES_REQUIRED, postgresAvailable } from './test/helpe
 // startTestApp and testDatabases() on fresh PostgreSQL databases, except those with
 // nothing engine-specific to test (pure code, CLI suites pinned to SQLite files) and
 // the multi-node suites, which use PostgreSQL already.
-const ONCE_ONLY = ['test/core/**', 'test/auth/**', 'test/limiter/**', 'test/cli/**', 'test/cluster/**'];
+const ONCE_ONLY = ['test/core/**', 'test/bench/**', 'test/auth/**', 'test/limiter/**', 'test/cli/**', 'test/cluster/**'];
 
 const postgresProject: TestProjectInlineConfiguration = {
   extends: true,

@@ -29,15 +29,45 @@ function perCpuSecond(r) {
  * @param {Run[]} runs @param {string} variant @param {string} reference @param {(r: Run) => number} value
  */
 export function pairedRatio(runs, variant, reference, value) {
+  return paired(runs, variant, reference, (r, ref) => value(r) / value(ref));
+}
+
+/**
+ * The median over rounds of `variant` - `reference` measured in the same round:
+ * the p99 a variant adds. Tail latency drifts with the machine as throughput
+ * does (a busy neighbour moved the baseline's p99 from 8 to 16 ms between
+ * rounds of one run), so it is paired the same way.
+ * @param {Run[]} runs @param {string} variant @param {string} reference @param {(r: Run) => number} value
+ */
+export function pairedDifference(runs, variant, reference, value) {
+  return paired(runs, variant, reference, (r, ref) => value(r) - value(ref));
+}
+
+/** @param {Run[]} runs @param {string} variant @param {string} reference @param {(r: Run, ref: Run) => number} compare */
+function paired(runs, variant, reference, compare) {
   /** @type {number[]} */
-  const ratios = [];
+  const values = [];
   for (const r of runs) {
     if (r.variant !== variant) continue;
     const ref = runs.find((x) => x.variant === reference && x.round === r.round);
-    if (ref) ratios.push(value(r) / value(ref));
+    if (ref) values.push(compare(r, ref));
   }
-  return median(ratios);
+  return median(values);
 }
+
+/**
+ * How much the baseline's req/s moved between rounds (slowest to fastest, as a
+ * share of the slowest), or null with fewer than two rounds. The same code
+ * served 12,000 and 20,000 req/s in one run on a VM whose host was busy; past
+ * NOISY_SPREAD a run's ratios are not to be read to the second decimal.
+ * @param {Run[]} runs
+ */
+export function baselineSpread(runs) {
+  const rps = runs.filter((r) => r.variant === 'baseline').map((r) => r.rps);
+  if (rps.length < 2) return null;
+  return Math.max(...rps) / Math.min(...rps) - 1;
+}
+export const NOISY_SPREAD = 0.15;
 
 /**
  * @param {{ machine: object, settings: object, load: object, variants: VariantInfo[], skipped: Record<string, string>, runs: Run[], seconds: number }} input
@@ -72,7 +102,7 @@ export function evaluate(input) {
     if (!base) break;
     s.vsBaseline = pairedRatio(input.runs, s.variant, 'baseline', (r) => r.rps);
     s.cpuVsBaseline = pairedRatio(input.runs, s.variant, 'baseline', perCpuSecond);
-    s.p99Added = s.p99 - base.p99;
+    s.p99Added = pairedDifference(input.runs, s.variant, 'baseline', (r) => r.p99);
   }
   const get = (/** @type {string} */ name) => summaries.find((s) => s.variant === name);
   const embedded = get('embedded');
@@ -91,7 +121,7 @@ export function evaluate(input) {
   add('keys-1M RSS < 300 MB', many ? many.peakRss / 2 ** 20 : null, (v) => v < 300, 'MB, peak');
   add('invalid-401 >= 0.90 x baseline req/s', get('invalid-401')?.vsBaseline, (v) => v >= 0.9, perCpu(get('invalid-401')));
   add('invalid-429 >= 0.90 x baseline req/s', get('invalid-429')?.vsBaseline, (v) => v >= 0.9, perCpu(get('invalid-429')));
-  return { ...input, summaries, targets };
+  return { ...input, summaries, targets, spread: baselineSpread(input.runs) };
 }
 
 /** @param {ReturnType<typeof evaluate>} report */
@@ -134,5 +164,9 @@ export function printReport(report) {
   const s = /** @type {any} */ (report.settings);
   out('');
   out(`${m.nproc} x ${m.cpu}, node ${m.node}; ${s.connections} connections, ${s.rounds} rounds x (${s.warmup} s warmup + ${s.duration} s), server pinned: ${s.pinned ? 'core 0, load core 1' : 'no'}${s.redis ? `; redis: ${s.redis}` : ''}`);
+  if (report.spread !== null) {
+    const noisy = report.spread > NOISY_SPREAD;
+    out(`baseline req/s varied ${(report.spread * 100).toFixed(0)} % between rounds${noisy ? ` (over ${NOISY_SPREAD * 100} %: the machine was busy; ratios near a target may land on either side of it in another run)` : ''}`);
+  }
   out(`load average before/after: ${(/** @type {any} */ (report.load)).before.map((/** @type {number} */ x) => x.toFixed(2)).join(' ')} / ${(/** @type {any} */ (report.load)).after.map((/** @type {number} */ x) => x.toFixed(2)).join(' ')}; took ${report.seconds.toFixed(0)} s`);
 }
