@@ -33,7 +33,7 @@ export const KeyUsage = Type.Object({
   unused_scopes: Type.Array(Type.String(), { description: 'Granted scopes no request in the window needed (least-privilege hint)' }),
   until: Type.Optional(Timestamp),
   interval: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')])),
-  resolution: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('day')])),
+  resolution: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')], { description: 'The rollups the window is counted from; its first minute, hour or day is counted whole' })),
   latency_ms: Type.Optional(Type.Object({ p50: Nullable(Type.Number()), p95: Nullable(Type.Number()), p99: Nullable(Type.Number()) })),
   last_used_at: Type.Optional(Type.Union([Timestamp, Type.Null()])),
   secrets: Type.Optional(Type.Array(Type.Object({ id: Type.String(), hint: Type.String(), last_used_at: Type.Union([Timestamp, Type.Null()]) }))),

@@ -191,7 +191,8 @@ export type LatencyColumn = (typeof LATENCY_COLUMNS)[number];
  */
 export type UsageRollupsTable = {
   key_id: string;
-  period: 'minute' | 'day';
+  /** Minute rows are folded into hour rows after MINUTE_ROLLUP_DAYS, hour rows into day rows after HOUR_ROLLUP_DAYS (usage/retention.ts). */
+  period: 'minute' | 'hour' | 'day';
   bucket_start: number;
   /** `METHOD /v1/template`, as in the request log. */
   route: string;

@@ -5,16 +5,18 @@
  * `keyUsage(db, keyId, sinceMs, now)` is the one entry point: the CLI's
  * `keys usage --json` prints it and `GET /manage/v1/api-keys/{id}/usage` serves
  * it. Its first eight fields are SPEC section 7's exact shape; the rest are extras.
- * Windows within MINUTE_ROLLUP_DAYS are counted at minute resolution (the minute
- * holding `since` is counted whole), longer ones at UTC-day resolution (from the
- * day rollups and the minute rollups not yet folded into them).
+ * Windows that the minute rollups still cover are counted at minute resolution
+ * (the minute holding `since` is counted whole), those the hour rollups cover at
+ * hour resolution (the hour holding `since` counted whole), longer ones at
+ * UTC-day resolution; each adds up the rows of its own period and of the
+ * shorter ones not yet folded into it (retention.ts).
  */
 import { type Kysely, sql } from 'kysely';
 import { LATENCY_BUCKETS, latencyQuantile } from '../core/latency.js';
 import { ApiError } from '../core/problems.js';
 import { findKeyRow, secretsOf } from '../store/keys-repo.js';
 import { LATENCY_COLUMNS, type Database } from '../store/schema.js';
-import { MINUTE_ROLLUP_DAYS } from './retention.js';
+import { HOUR_ROLLUP_DAYS, MINUTE_ROLLUP_DAYS } from './retention.js';
 import { isoTime as iso } from '../core/iso-time.js';
 
 const MINUTE_MS = 60_000;
@@ -24,6 +26,8 @@ export const MAX_USAGE_WINDOW_DAYS = 366;
 const TOP_ROUTES = 50;
 
 export type SeriesInterval = 'minute' | 'hour' | 'day';
+/** The rollup period a window is counted in. */
+export type Resolution = 'minute' | 'hour' | 'day';
 
 export interface KeyUsage {
   key_id: string;
@@ -42,7 +46,7 @@ export interface KeyUsage {
   unused_scopes: string[];
   until: string;
   interval: SeriesInterval;
-  resolution: 'minute' | 'day';
+  resolution: Resolution;
   /** Null when there were no requests. */
   latency_ms: { p50: number | null; p95: number | null; p99: number | null };
   last_used_at: string | null;
@@ -57,6 +61,18 @@ export function seriesInterval(spanMs: number): SeriesInterval {
 }
 
 const STEP_MS: Record<SeriesInterval, number> = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS };
+const PERIODS_UP_TO: Record<Resolution, Resolution[]> = { minute: ['minute'], hour: ['hour', 'minute'], day: ['day', 'hour', 'minute'] };
+
+/**
+ * The finest period whose rows still cover a window of `spanMs` ending now: a
+ * day short of the tier's age, as the pruner folds hourly and a window's first
+ * bucket is counted whole.
+ */
+export function resolutionOf(spanMs: number): Resolution {
+  if (spanMs <= (MINUTE_ROLLUP_DAYS - 1) * DAY_MS) return 'minute';
+  if (spanMs <= (HOUR_ROLLUP_DAYS - 1) * DAY_MS) return 'hour';
+  return 'day';
+}
 
 export async function keyUsage(db: Kysely<Database>, keyId: string, sinceMs: number, now: number): Promise<KeyUsage> {
   if (!Number.isFinite(sinceMs) || sinceMs > now) throw new ApiError('invalid_request', 'since must not be in the future', { errors: [{ path: 'since', message: 'must not be in the future' }] });
@@ -66,16 +82,18 @@ export async function keyUsage(db: Kysely<Database>, keyId: string, sinceMs: num
   const key = await findKeyRow(db, keyId);
   if (!key) throw new ApiError('not_found', `key ${keyId} not found`);
 
-  const resolution = now - sinceMs <= (MINUTE_ROLLUP_DAYS - 1) * DAY_MS ? 'minute' : 'day';
-  const bucket = resolution === 'minute' ? MINUTE_MS : DAY_MS;
-  const interval = resolution === 'day' ? 'day' : seriesInterval(now - sinceMs);
+  const resolution = resolutionOf(now - sinceMs);
+  const bucket = STEP_MS[resolution];
+  const drawn = seriesInterval(now - sinceMs);
+  // Never finer than the rows it is drawn from.
+  const interval = STEP_MS[drawn] < bucket ? resolution : drawn;
   const step = STEP_MS[interval];
-  // Day rollups hold only what has been folded out of the minute rollups (retention.ts), so a
-  // day-resolution window adds up both; every request is in exactly one of them.
+  // Longer periods hold only what has been folded out of shorter ones (retention.ts), so a window adds up
+  // its resolution's rows and the shorter periods' rows; every request is in exactly one of them.
   const window = db
     .selectFrom('usage_rollups')
     .where('key_id', '=', keyId)
-    .where('period', 'in', resolution === 'day' ? ['day', 'minute'] : ['minute'])
+    .where('period', 'in', PERIODS_UP_TO[resolution])
     .where('bucket_start', '>=', sinceMs - (sinceMs % bucket))
     .where('bucket_start', '<=', now);
 

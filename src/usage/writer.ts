@@ -5,10 +5,11 @@
  * `count = count + n` upserts, so many nodes can write at once, and their rows
  * are written in a fixed order so two writers never deadlock.
  *
- * Day rollups are not written here: minute rollups are folded into them when
- * they age out (retention.ts), and usage queries add up both. A second upsert
- * per request was a third of the cost of recording with many keys (bench
- * keys-1M), for rows that only windows over 30 days read.
+ * Hour and day rollups are not written here: minute rollups are folded into
+ * hour rollups, and those into day rollups, as they age (retention.ts), and
+ * usage queries add up the tiers. A second upsert per request was a third of
+ * the cost of recording with many keys (bench keys-1M), for rows that only
+ * long windows read.
  */
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { LATENCY_BUCKETS, latencyBucket } from '../core/latency.js';
@@ -41,6 +42,7 @@ export interface HeldUseHolder {
 }
 
 const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 // Stays well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters per statement.
 const ROLLUP_ROWS_PER_UPSERT = 500;
@@ -222,16 +224,20 @@ export function rollUp(batch: readonly UsageEvent[]): Rollup[] {
   return minutes.sorted();
 }
 
-/** Folds rollups of any period into per-day rollups, sorted by primary key. */
-export function foldIntoDays(rollups: Iterable<Rollup>): Rollup[] {
-  const days = new RollupSet();
+const PERIOD_MS: Record<Rollup['period'], number> = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS };
+
+/** Folds rollups of shorter periods into rollups of `period` (hour or day), sorted by primary key. */
+export function foldInto(period: 'hour' | 'day', rollups: Iterable<Rollup>): Rollup[] {
+  const folded = new RollupSet();
+  const ms = PERIOD_MS[period];
   for (const m of rollups) {
-    const rollup = days.get(m.key_id, 'day', m.bucket_start - (m.bucket_start % DAY_MS), m.route, m.status, m.required_scopes);
+    if (PERIOD_MS[m.period] >= ms) throw new RangeError(`a ${m.period} rollup does not fold into ${period}s`);
+    const rollup = folded.get(m.key_id, period, m.bucket_start - (m.bucket_start % ms), m.route, m.status, m.required_scopes);
     rollup.count += m.count;
     rollup.latency_ms_sum += m.latency_ms_sum;
     for (let i = 0; i < LATENCY_BUCKETS; i++) rollup.histogram[i]! += m.histogram[i]!;
   }
-  return days.sorted();
+  return folded.sorted();
 }
 
 /** A rollup as read from its table row. */

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/db.js';
-import { type UsageEvent, foldIntoDays, rollUp, rollupRow, usageStatements } from '../../src/usage/writer.js';
+import { type UsageEvent, foldInto, rollUp, rollupRow, usageStatements } from '../../src/usage/writer.js';
 import { type TestDatabase, suiteStore, testDatabases } from '../helpers/services.js';
 
 const MINUTE = 60_000;
@@ -24,7 +24,7 @@ describe.each(await testDatabases())('migration 008 (day rollups folded) on $nam
     }));
     // The old writer: minute and day rollups for every request; old retention then pruned day 0's morning minutes.
     const minutes = rollUp(events);
-    const rows = [...minutes, ...foldIntoDays(minutes)].map(rollupRow);
+    const rows = [...minutes, ...foldInto('day', minutes)].map(rollupRow);
     for (let i = 0; i < rows.length; i += 200) await usageStatements.upsertRollups(storeOf().db, rows.slice(i, i + 200)).execute();
     await storeOf().db.deleteFrom('usage_rollups').where('period', '=', 'minute').where('bucket_start', '<', D0 + DAY / 2).execute();
     await storeOf().db.deleteFrom('kysely_migration' as never).where('name' as never, '=', '008-day-rollups-folded' as never).execute();

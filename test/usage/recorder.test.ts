@@ -12,12 +12,13 @@ import { OPERATOR } from '../../src/store/audit-repo.js';
 import { LATENCY_COLUMNS } from '../../src/store/schema.js';
 import { keyUsage } from '../../src/usage/queries.js';
 import { UsageRecorder } from '../../src/usage/recorder.js';
-import { MINUTE_ROLLUP_DAYS, UsagePruner } from '../../src/usage/retention.js';
+import { HOUR_ROLLUP_DAYS, MINUTE_ROLLUP_DAYS, UsagePruner } from '../../src/usage/retention.js';
 import { type UsageEvent, directWriter } from '../../src/usage/writer.js';
 import { type TestDatabase, testDatabases } from '../helpers/services.js';
 import { type EventFilter, readUsageEvents } from '../../src/usage/event-blocks.js';
 
 const MINUTE = 60_000;
+const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const ROUTES = [
   ['GET /v1/me', ''],
@@ -165,7 +166,7 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
     expect(Number(rollup.n)).toBe(10);
   });
 
-  it('prunes logged requests past the retention and folds minute rollups past theirs into day rollups', async () => {
+  it('prunes logged requests past the retention and folds minute rollups into hours, and hours into days, as they age', async () => {
     const now = clock.now() + 40 * DAY;
     // A batch per request, so each is a block of its own: a block goes when its last request is past the retention.
     const recorder = new UsageRecorder(directWriter(rt.store.db), { batchSize: 1 });
@@ -179,34 +180,74 @@ describe.each(await testDatabases())('usage recording on $name', (database: Test
     expect(left.map((r) => r.ts)).toEqual([now - 30 * DAY + MINUTE, now - MINUTE]);
     expect(result!.eventBlocks).toBeGreaterThanOrEqual(2);
     expect((await logged()).length).toBeLessThan(before + stamps.length);
-    const minutes = await rt.store.db.selectFrom('usage_rollups').select('bucket_start').where('route', '=', 'GET /v1/prune').where('period', '=', 'minute').execute();
-    expect(minutes.every((r) => r.bucket_start >= now - MINUTE_ROLLUP_DAYS * DAY)).toBe(true);
-    expect(minutes).toHaveLength(3);
-    const days = await rt.store.db.selectFrom('usage_rollups').select(['bucket_start', 'count']).where('route', '=', 'GET /v1/prune').where('period', '=', 'day').execute();
-    expect(days.map((d) => [d.bucket_start, Number(d.count)])).toEqual([[stamps[0]! - (stamps[0]! % DAY), 1]]);
+    const rows = async (period: 'minute' | 'hour' | 'day') =>
+      (await rt.store.db.selectFrom('usage_rollups').select(['bucket_start', 'count']).where('route', '=', 'GET /v1/prune').where('period', '=', period).orderBy('bucket_start').execute()).map((r) => [
+        Number(r.bucket_start),
+        Number(r.count),
+      ]);
+    // Within MINUTE_ROLLUP_DAYS: still a minute; within HOUR_ROLLUP_DAYS: its hour; older: its day.
+    expect(await rows('minute')).toEqual([[stamps[3]! - (stamps[3]! % MINUTE), 1]]);
+    expect((await rows('hour')).map(([t]) => t)).toEqual([...new Set([stamps[1]!, stamps[2]!].map((t) => t - (t % HOUR)))]);
+    expect((await rows('hour')).reduce((n, [, c]) => n + c!, 0)).toBe(2);
+    expect(await rows('day')).toEqual([[stamps[0]! - (stamps[0]! % DAY), 1]]);
+    expect(stamps[3]! >= now - MINUTE_ROLLUP_DAYS * DAY && stamps[1]! >= now - HOUR_ROLLUP_DAYS * DAY).toBe(true);
+    expect(result!.minuteRollups).toBeGreaterThanOrEqual(3);
+    expect(result!.hourRollups).toBeGreaterThanOrEqual(1);
   });
 
-  it('folding minute rollups into days changes no answer, and nodes folding at once count nothing twice', async () => {
+  it('folding minutes into hours and hours into days changes no answer, and nodes folding at once count nothing twice', async () => {
     const base = clock.now() + 200 * DAY;
     const recorder = new UsageRecorder(directWriter(rt.store.db), { batchSize: 50 });
     // Three days of requests, a few minutes apart, several to a minute now and then.
     for (let i = 0; i < 600; i++) recorder.record(event(base + Math.floor(i / 3) * 17 * MINUTE + i, i, { route: 'GET /v1/fold', requiredScopes: '' }));
     await recorder.stop();
-    const usage = (now: number) => keyUsage(rt.store.db, keyId, now - 60 * DAY, now);
-    const foldAt = base + 40 * DAY;
-    const before = await usage(foldAt);
-    expect(before).toMatchObject({ total: 600, resolution: 'day' });
-    const minuteRows = async () =>
-      Number((await rt.store.db.selectFrom('usage_rollups').select((eb) => eb.fn.countAll().as('n')).where('route', '=', 'GET /v1/fold').where('period', '=', 'minute').executeTakeFirstOrThrow()).n);
-    expect(await minuteRows()).toBeGreaterThan(200);
+    const usage = (now: number, days: number) => keyUsage(rt.store.db, keyId, now - days * DAY, now);
+    const rowsOf = async (period: 'minute' | 'hour') =>
+      Number((await rt.store.db.selectFrom('usage_rollups').select((eb) => eb.fn.countAll().as('n')).where('route', '=', 'GET /v1/fold').where('period', '=', period).executeTakeFirstOrThrow()).n);
+    const prune = (at: number) => new UsagePruner(rt.store.db, new ManualClock(at), 366).runOnce();
+    const pruneTogether = async (at: number) => expect((await Promise.all([prune(at), prune(at), prune(at)])).every((r) => r !== null)).toBe(true);
 
-    const prune = () => new UsagePruner(rt.store.db, new ManualClock(foldAt), 366).runOnce();
-    const results = await Promise.all([prune(), prune(), prune()]);
-    expect(results.every((r) => r !== null)).toBe(true);
-    expect(await minuteRows()).toBe(0);
-    const after = await usage(foldAt);
+    // Ten days on, the minutes become hours: a 20-day window reads hours, a 60-day one days.
+    const hoursAt = base + 10 * DAY;
+    const twentyDays = await usage(hoursAt, 20);
+    const sixtyDays = await usage(hoursAt, 60);
+    expect(twentyDays).toMatchObject({ total: 600, resolution: 'hour', interval: 'day' });
+    expect(sixtyDays).toMatchObject({ total: 600, resolution: 'day' });
+    const minutes = await rt.store.db.selectFrom('usage_rollups').select(['bucket_start', 'status']).where('route', '=', 'GET /v1/fold').where('period', '=', 'minute').execute();
+    expect(minutes.length).toBeGreaterThan(200);
+    await pruneTogether(hoursAt);
+    expect(await rowsOf('minute')).toBe(0);
+    // One row per hour and status of those minutes.
+    const hours = new Set(minutes.map((m) => `${Number(m.bucket_start) - (Number(m.bucket_start) % HOUR)} ${m.status}`));
+    expect(hours.size).toBeLessThan(minutes.length);
+    expect(await rowsOf('hour')).toBe(hours.size);
+    expect(await usage(hoursAt, 20)).toEqual(twentyDays);
+    expect(await usage(hoursAt, 60)).toEqual(sixtyDays);
+
+    // Forty days on, the hours become days.
+    const daysAt = base + 40 * DAY;
+    const before = await usage(daysAt, 60);
+    expect(before).toMatchObject({ total: 600, resolution: 'day' });
+    await pruneTogether(daysAt);
+    expect(await rowsOf('hour')).toBe(0);
+    const after = await usage(daysAt, 60);
     expect(after).toEqual(before);
     expect(after.series.filter((p) => p.count > 0)).toHaveLength(3);
+  });
+
+  it('counts a window from the minute, hour or day holding its start, by how far back it reaches', async () => {
+    const base = clock.now() + 300 * DAY;
+    const recorder = new UsageRecorder(directWriter(rt.store.db), { batchSize: 10 });
+    // 40 minutes before the window starts, in the same hour; and one request inside it.
+    const since = base - (base % HOUR) + 50 * MINUTE;
+    recorder.record(event(since - 40 * MINUTE, 0, { route: 'GET /v1/edge' }));
+    recorder.record(event(since + MINUTE, 0, { route: 'GET /v1/edge' }));
+    await recorder.stop();
+    const total = async (now: number) => (await keyUsage(rt.store.db, keyId, since, now)).total;
+    // A day-long window: the minute holding `since`; a week-long one: its hour.
+    expect(await keyUsage(rt.store.db, keyId, since, since + DAY)).toMatchObject({ resolution: 'minute', total: 1 });
+    expect(await keyUsage(rt.store.db, keyId, since, since + 7 * DAY)).toMatchObject({ resolution: 'hour', total: 2 });
+    expect(await total(since + 40 * DAY)).toBe(2);
   });
 });
 
