@@ -12,6 +12,7 @@ import { clientIp } from '../core/client-ip.js';
 import { keyDigest, parseKey } from '../core/keys.js';
 import { type Decision, rateLimitHeaders } from '../core/limits.js';
 import { ApiError } from '../core/problems.js';
+import { consumeThen } from '../limiter/limiter.js';
 import { type Scope, missingScopes } from '../core/scopes.js';
 import type { ServingRuntime } from '../runtime.js';
 
@@ -147,8 +148,7 @@ export function registerKeyPipeline(app: FastifyInstance, runtime: ServingRuntim
     // 6. budget
     if (limiter.consumeNow) return checkBudget(request, reply, key, limiter.consumeNow(key.keyId, key.limits, now, key));
     const decided = (error: Error | null, decision?: Decision) => (error ? refuse(error, done) : settle(() => checkBudget(request, reply, key, decision!), done));
-    if (limiter.consumeThen) limiter.consumeThen(key.keyId, key.limits, now, decided);
-    else limiter.consume(key.keyId, key.limits, now).then((decision) => decided(null, decision), (error: unknown) => refuse(error, done));
+    consumeThen(limiter, key.keyId, key.limits, now, decided);
     return PENDING;
   };
 

@@ -11,7 +11,7 @@
  * so right after recovery a key may get up to its outage share once more.
  */
 import { type Decision, type Limits, MINUTE_MS, utcDay } from '../core/limits.js';
-import type { DecisionCallback, LimiterStatus, RateLimiter } from './limiter.js';
+import { type DecisionCallback, type LimiterStatus, type RateLimiter, consumeThen, decisionOf } from './limiter.js';
 import { MemoryBudget } from './memory.js';
 
 /** The Redis side, as the fallback needs it. */
@@ -64,7 +64,7 @@ export class FallbackLimiter implements RateLimiter {
   }
 
   consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
-    return new Promise((resolve) => this.consumeThen(keyId, limits, now, (_, decision) => resolve(decision!)));
+    return decisionOf((done) => this.consumeThen(keyId, limits, now, done));
   }
 
   /** Never an error: when Redis fails, the decision is the local one. */
@@ -78,8 +78,7 @@ export class FallbackLimiter implements RateLimiter {
       this.remember(keyId, decision!, now);
       done(null, decision);
     };
-    if (this.shared.consumeThen) this.shared.consumeThen(keyId, limits, now, decided);
-    else this.shared.consume(keyId, limits, now).then((decision) => decided(null, decision), (error: unknown) => decided(error ?? new Error('the shared limiter failed')));
+    consumeThen(this.shared, keyId, limits, now, decided);
   }
 
   status(): LimiterStatus {

@@ -37,3 +37,20 @@ export interface RateLimiter {
   status(): LimiterStatus;
   close(): Promise<void>;
 }
+
+/**
+ * Hands a limiter's decision to `done`: through its own `consumeThen` when it
+ * has one (no promise), else from its `consume` promise.
+ */
+export function consumeThen(limiter: Pick<RateLimiter, 'consume' | 'consumeThen'>, keyId: string, limits: Limits, now: number, done: DecisionCallback): void {
+  if (limiter.consumeThen) return limiter.consumeThen(keyId, limits, now, done);
+  limiter.consume(keyId, limits, now).then(
+    (decision) => done(null, decision),
+    (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+  );
+}
+
+/** The promise of what a callback-style `consumeThen` decides: the `consume` of a limiter that has one. */
+export function decisionOf(consumeThen: (done: DecisionCallback) => void): Promise<Decision> {
+  return new Promise((resolve, reject) => consumeThen((error, decision) => (error ? reject(error) : resolve(decision!))));
+}

@@ -13,7 +13,7 @@
  */
 import { Redis } from 'ioredis';
 import { DAY_MS, type Decision, type Limits, MINUTE_MS, type Policy } from '../core/limits.js';
-import type { DecisionCallback, LimiterStatus, RateLimiter } from './limiter.js';
+import { type DecisionCallback, type LimiterStatus, type RateLimiter, decisionOf } from './limiter.js';
 
 export const REDIS_COMMAND_TIMEOUT_MS = 50;
 
@@ -160,7 +160,7 @@ export class RedisLimiter implements RateLimiter {
    * request still gets its own exact decision, in arrival order.
    */
   consume(keyId: string, limits: Limits, now: number): Promise<Decision> {
-    return new Promise((resolve, reject) => this.consumeThen(keyId, limits, now, (error, decision) => (error ? reject(error) : resolve(decision!))));
+    return decisionOf((done) => this.consumeThen(keyId, limits, now, done));
   }
 
   consumeThen(keyId: string, limits: Limits, now: number, done: DecisionCallback): void {

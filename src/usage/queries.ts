@@ -17,17 +17,16 @@ import { ApiError } from '../core/problems.js';
 import { findKeyRow, secretsOf } from '../store/keys-repo.js';
 import { LATENCY_COLUMNS, type Database } from '../store/schema.js';
 import { HOUR_ROLLUP_DAYS, MINUTE_ROLLUP_DAYS } from './retention.js';
+import { PERIOD_MS, type RollupRow } from './writer.js';
 import { isoTime as iso } from '../core/iso-time.js';
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
+const { hour: HOUR_MS, day: DAY_MS } = PERIOD_MS;
 export const MAX_USAGE_WINDOW_DAYS = 366;
 const TOP_ROUTES = 50;
 
-export type SeriesInterval = 'minute' | 'hour' | 'day';
+export type SeriesInterval = RollupRow['period'];
 /** The rollup period a window is counted in. */
-export type Resolution = 'minute' | 'hour' | 'day';
+export type Resolution = RollupRow['period'];
 
 export interface KeyUsage {
   key_id: string;
@@ -60,7 +59,6 @@ export function seriesInterval(spanMs: number): SeriesInterval {
   return 'day';
 }
 
-const STEP_MS: Record<SeriesInterval, number> = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS };
 const PERIODS_UP_TO: Record<Resolution, Resolution[]> = { minute: ['minute'], hour: ['hour', 'minute'], day: ['day', 'hour', 'minute'] };
 
 /**
@@ -83,11 +81,11 @@ export async function keyUsage(db: Kysely<Database>, keyId: string, sinceMs: num
   if (!key) throw new ApiError('not_found', `key ${keyId} not found`);
 
   const resolution = resolutionOf(now - sinceMs);
-  const bucket = STEP_MS[resolution];
+  const bucket = PERIOD_MS[resolution];
   const drawn = seriesInterval(now - sinceMs);
   // Never finer than the rows it is drawn from.
-  const interval = STEP_MS[drawn] < bucket ? resolution : drawn;
-  const step = STEP_MS[interval];
+  const interval = PERIOD_MS[drawn] < bucket ? resolution : drawn;
+  const step = PERIOD_MS[interval];
   // Longer periods hold only what has been folded out of shorter ones (retention.ts), so a window adds up
   // its resolution's rows and the shorter periods' rows; every request is in exactly one of them.
   const window = db

@@ -26,13 +26,13 @@ import type { Clock } from '../core/clock.js';
 import { PeriodicJob } from '../ops/periodic-job.js';
 import { type PrunedChunk, inChunks } from '../store/chunks.js';
 import type { Database } from '../store/schema.js';
-import { foldInto, rollupOf, rollupRow, upsertRollupRows } from './writer.js';
+import { PERIOD_MS, foldInto, rollupOf, rollupRow, upsertRollupRows } from './writer.js';
 
 /** Minute rows are folded into hours after this many days: a 24-hour window (the CLI's default) still reads minutes. */
 export const MINUTE_ROLLUP_DAYS = 2;
 /** Hour rows are folded into days after this many days: a 30-day window reads hours. */
 export const HOUR_ROLLUP_DAYS = 31;
-const DAY_MS = 86_400_000;
+const DAY_MS = PERIOD_MS.day;
 const CHUNK = 5_000;
 // A block holds up to 1,000 requests: 50 of them are as many as CHUNK rows were.
 const BLOCK_CHUNK = 50;

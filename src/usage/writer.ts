@@ -224,7 +224,8 @@ export function rollUp(batch: readonly UsageEvent[]): Rollup[] {
   return minutes.sorted();
 }
 
-const PERIOD_MS: Record<Rollup['period'], number> = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS };
+/** Each rollup period's length. */
+export const PERIOD_MS: Readonly<Record<RollupRow['period'], number>> = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS };
 
 /** Folds rollups of shorter periods into rollups of `period` (hour or day), sorted by primary key. */
 export function foldInto(period: 'hour' | 'day', rollups: Iterable<Rollup>): Rollup[] {
